@@ -1,0 +1,69 @@
+// restorepointd: one binary, one subcommand per task. This file only wires the command line to the
+// commands in daemon/commands/; everything it calls is tested without it.
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <iostream>
+
+#include "daemon/commands/calendar_command.hpp"
+#include "daemon/commands/retention_command.hpp"
+
+namespace {
+
+rpd::Instant now() { return std::chrono::floor<rpd::Seconds>(std::chrono::system_clock::now()); }
+
+void add_retention_rule_options(CLI::App& command, rpd::RetentionOptions& options) {
+  auto& rules = options.rules;
+  const auto count = CLI::Range(0, 10000);
+  command.add_option("--keep-last", rules.keep_last, "keep the N newest points")->check(count);
+  command.add_option("--keep-hourly", rules.keep_hourly, "keep the newest point of each of the last N hours")
+      ->check(count);
+  command.add_option("--keep-daily", rules.keep_daily, "keep the newest point of each of the last N days")
+      ->check(count);
+  command.add_option("--keep-weekly", rules.keep_weekly, "keep the newest point of each of the last N ISO weeks")
+      ->check(count);
+  command.add_option("--keep-monthly", rules.keep_monthly, "keep the newest point of each of the last N months")
+      ->check(count);
+  command.add_option("--keep-yearly", rules.keep_yearly, "keep the newest point of each of the last N years")
+      ->check(count);
+  command.add_option("--keep-within", options.keep_within, "keep every point this close to the newest (e.g. 48h)");
+  command.add_option("--min-keep", rules.min_keep, "never keep fewer than N points")->check(count);
+  command.add_option("--timezone", options.timezone, "IANA time zone of the calendar buckets")->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"restorepointd: keeps Azure VM restore points as YAML policies say"};
+  app.set_version_flag("--version", std::string("restorepointd ") + RESTOREPOINTD_VERSION);
+  app.require_subcommand(1);
+
+  std::string config_path = "/etc/restorepointd/restorepointd.yaml";
+  app.add_option("--config", config_path, "daemon settings file")->capture_default_str();
+  app.fallthrough();  // --config may also follow the subcommand
+
+  auto* calendar = app.add_subcommand("calendar", "print the next times a schedule fires, in UTC");
+  rpd::CalendarOptions calendar_options;
+  calendar->add_option("EXPR", calendar_options.expression, "a cron expression, or 'every <duration>'")->required();
+  calendar->add_option("--timezone", calendar_options.timezone, "IANA time zone the cron fields are read in")
+      ->capture_default_str();
+  calendar->add_option("--from", calendar_options.from, "start after this ISO 8601 time (default: now)");
+  calendar->add_option("--count", calendar_options.count, "how many fire times")->capture_default_str();
+
+  auto* retention =
+      app.add_subcommand("retention", "read timestamps on stdin, print which ones a retention policy keeps and why");
+  rpd::RetentionOptions retention_options;
+  add_retention_rule_options(*retention, retention_options);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version end here with 0; every usage error exits 2, as for most Unix tools.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  if (*calendar) return rpd::run_calendar(calendar_options, now(), std::cout, std::cerr);
+  if (*retention) return rpd::run_retention(retention_options, std::cin, std::cout, std::cerr);
+  return 1;
+}
