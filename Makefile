@@ -4,9 +4,11 @@
 
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build build-asan test test-fast test-asan demo format clean
+.PHONY: all deps build build-asan test test-fast test-asan test-fuzz demo format clean
 
 all: build
 
@@ -29,7 +31,18 @@ test-asan: build-asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
 
-test: test-fast test-asan
+# The configuration loader under libFuzzer (clang), for a bounded time, seeded with the shipped and broken files.
+test-fuzz: deps
+	cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ -DRESTOREPOINTD_FUZZ=ON
+	cmake --build $(BUILD_FUZZ) -j $(JOBS)
+	rm -rf $(BUILD_FUZZ)/corpus && mkdir -p $(BUILD_FUZZ)/corpus
+	for f in config/restorepointd.yaml config/examples/*.yaml tests/config/broken/*/*.yaml; do \
+	  cp "$$f" $(BUILD_FUZZ)/corpus/$$(echo "$$f" | tr / _); done
+	ASAN_OPTIONS=detect_leaks=1 $(BUILD_FUZZ)/tests/fuzz/config_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $(BUILD_FUZZ)/corpus > $(BUILD_FUZZ)/fuzz.log 2>&1; \
+	  status=$$?; tail -n 8 $(BUILD_FUZZ)/fuzz.log; exit $$status
+
+test: test-fast test-asan test-fuzz
 
 # The lifecycle demo against the Azure emulator needs the emulator and the daemon, which do not exist yet.
 # Until they do, show the two pieces that do: the schedule calendar and the retention dry run.
@@ -50,4 +63,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

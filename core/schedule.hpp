@@ -27,6 +27,9 @@ struct IntervalSchedule {
 
 class Schedule {
  public:
+  // Daily at midnight UTC. Only a placeholder for models filled in step by step: the configuration
+  // loader always sets a schedule of its own.
+  Schedule() : kind_(IntervalSchedule{std::chrono::hours{24}, Instant{}}) {}
   static Schedule cron(CronExpr expr, TimeZone zone);
   static Result<Schedule> every(Seconds period, Instant anchor = Instant{});
 

@@ -2,7 +2,9 @@
 
 // date::parse's internals trip GCC 12's -Wmaybe-uninitialized at -O2 (a false positive inside the library's
 // templates, instantiated here); it is silenced for this file only.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <date/date.h>
 #include <date/tz.h>
 

@@ -4,14 +4,23 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 
 #include "daemon/commands/calendar_command.hpp"
 #include "daemon/commands/retention_command.hpp"
+#include "daemon/commands/validate_command.hpp"
 
 namespace {
 
 rpd::Instant now() { return std::chrono::floor<rpd::Seconds>(std::chrono::system_clock::now()); }
+
+rpd::LoadOptions load_options() {
+  rpd::LoadOptions options;
+  options.now = now();
+  if (const char* directory = std::getenv("CREDENTIALS_DIRECTORY")) options.credentials_directory = directory;
+  return options;
+}
 
 void add_retention_rule_options(CLI::App& command, rpd::RetentionOptions& options) {
   auto& rules = options.rules;
@@ -43,6 +52,10 @@ int main(int argc, char** argv) {
   app.add_option("--config", config_path, "daemon settings file")->capture_default_str();
   app.fallthrough();  // --config may also follow the subcommand
 
+  auto* validate = app.add_subcommand("validate", "check the settings and every policy; print every problem");
+  rpd::ValidateOptions validate_options;
+  validate->add_flag("--strict", validate_options.strict, "fail on warnings too");
+
   auto* calendar = app.add_subcommand("calendar", "print the next times a schedule fires, in UTC");
   rpd::CalendarOptions calendar_options;
   calendar->add_option("EXPR", calendar_options.expression, "a cron expression, or 'every <duration>'")->required();
@@ -63,6 +76,10 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
+  if (*validate) {
+    validate_options.config_path = config_path;
+    return rpd::run_validate(validate_options, load_options(), std::cout, std::cerr);
+  }
   if (*calendar) return rpd::run_calendar(calendar_options, now(), std::cout, std::cerr);
   if (*retention) return rpd::run_retention(retention_options, std::cin, std::cout, std::cerr);
   return 1;

@@ -12,6 +12,8 @@ PACKAGES="
   libhowardhinnant-date-dev tzdata
   libsystemd-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
+  python3 python3-jsonschema python3-yaml
 "
 
 missing=""
