@@ -119,7 +119,8 @@ void check_shared_vms(const std::vector<PolicyDocument>& documents, const Settin
       out.push_back(error_at(*last.document, last.document->vm_marks[last.vm_index],
                              path + ": VM " + vm_name + " is targeted by policies " + names +
                                  ", which together keep up to " + std::to_string(peak) +
-                                 " points at their peak; Azure allows " + std::to_string(quotas.points_per_vm) +
+                                 " points at their peak (a new point counts before retention prunes an old one); "
+                                 "Azure allows " + std::to_string(quotas.points_per_vm) +
                                  " per VM"));
     }
   }

@@ -432,8 +432,9 @@ class PolicyReader {
     if (peak > limit) {
       const auto field = path == "retention" ? top.get("retention") : top.get("copies");
       diagnostics_.error(field ? field->mark() : top.mark(), path,
-                         "keeps up to " + std::to_string(peak) + " points per VM at its peak; Azure allows " +
-                             std::to_string(limit));
+                         "keeps up to " + std::to_string(peak) +
+                             " points per VM at its peak (a new point counts before retention prunes an old one); "
+                             "Azure allows " + std::to_string(limit));
     }
   }
 

@@ -71,20 +71,21 @@ int peak_points(const Schedule& schedule, const RetentionRules& rules, TimeZone 
     t = *fire;
     if (created == 0) first = t;
     points.push_back({t, true, false});
+    // Azure counts the new point before retention prunes an old one: that moment is the peak.
+    peak = std::max(peak, static_cast<int>(points.size()));
     const auto decisions = apply_retention(points, rules, zone);
     std::vector<RetentionPoint> kept;
     for (std::size_t i = 0; i < points.size(); ++i) {
       if (decisions[i].keep) kept.push_back(points[i]);
     }
     points = std::move(kept);
-    peak = std::max(peak, static_cast<int>(points.size()));
     if (t - first > span + 366 * 24h) break;
   }
   return peak;
 }
 
 long long peak_points_bound(const RetentionRules& rules, Seconds gap) {
-  long long bound = 1;  // the newest point
+  long long bound = 2;  // the newest point, and a new one before the prune
   for (int count : {rules.keep_last, rules.keep_hourly, rules.keep_daily, rules.keep_weekly, rules.keep_monthly,
                     rules.keep_yearly}) {
     if (count > 0) bound += count + 1;  // the rule's points, and the oldest point it may keep as well

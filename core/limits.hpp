@@ -24,7 +24,7 @@ struct DensestHour {
 DensestHour densest_hour(const std::vector<Instant>& fire_times);
 
 // The most points a VM holds at once when the schedule creates a point at every fire time and the retention
-// prunes after each create; found by simulation, stopping once another create cannot raise it any more
+// prunes after each create (the new point counts before the prune: Azure refuses a create at its limit); found by simulation, stopping once another create cannot raise it any more
 // (the rules' longest span has passed) or after `max_creates`.
 int peak_points(const Schedule& schedule, const RetentionRules& rules, TimeZone zone, Instant from,
                 int max_creates = 20000);

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "daemon/commands/calendar_command.hpp"
+#include "daemon/commands/plan_command.hpp"
 #include "daemon/commands/retention_command.hpp"
 #include "daemon/commands/validate_command.hpp"
 
@@ -41,6 +42,17 @@ void add_retention_rule_options(CLI::App& command, rpd::RetentionOptions& option
   command.add_option("--timezone", options.timezone, "IANA time zone of the calendar buckets")->capture_default_str();
 }
 
+// plan needs a valid configuration; its problems are printed as validate prints them.
+int run_plan(const std::string& config_path, const rpd::PlanOptions& options) {
+  const rpd::LoadResult loaded = rpd::load_configuration(config_path, load_options());
+  if (!loaded.ok()) {
+    for (const rpd::Diagnostic& diagnostic : loaded.diagnostics) std::cerr << diagnostic.format() << "\n";
+    std::cerr << "restorepointd plan: " << config_path << " has errors; nothing to plan\n";
+    return 1;
+  }
+  return rpd::run_plan(*loaded.configuration, options, now(), std::cout, std::cerr);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -55,6 +67,13 @@ int main(int argc, char** argv) {
   auto* validate = app.add_subcommand("validate", "check the settings and every policy; print every problem");
   rpd::ValidateOptions validate_options;
   validate->add_flag("--strict", validate_options.strict, "fail on warnings too");
+
+  auto* plan = app.add_subcommand("plan", "simulate the next days offline: creates, copies, Instant Access, deletions");
+  rpd::PlanOptions plan_options;
+  plan->add_option("--days", plan_options.days, "how many days to simulate")->capture_default_str();
+  plan->add_option("--policy", plan_options.policy, "only this policy");
+  plan->add_option("--from", plan_options.from, "start at this ISO 8601 time (default: now)");
+  plan->add_flag("--json", plan_options.json, "print JSON instead of text");
 
   auto* calendar = app.add_subcommand("calendar", "print the next times a schedule fires, in UTC");
   rpd::CalendarOptions calendar_options;
@@ -80,6 +99,7 @@ int main(int argc, char** argv) {
     validate_options.config_path = config_path;
     return rpd::run_validate(validate_options, load_options(), std::cout, std::cerr);
   }
+  if (*plan) return run_plan(config_path, plan_options);
   if (*calendar) return rpd::run_calendar(calendar_options, now(), std::cout, std::cerr);
   if (*retention) return rpd::run_retention(retention_options, std::cin, std::cout, std::cerr);
   return 1;

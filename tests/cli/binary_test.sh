@@ -4,18 +4,19 @@
 set -u
 bin=${RESTOREPOINTD:?set RESTOREPOINTD to the binary}
 failures=0
+err_file=$(mktemp)
 passed=0
 
 check() {  # check NAME EXPECTED_EXIT EXPECTED_STDOUT -- command...
   name=$1 want_code=$2 want_out=$3
   shift 4
-  out=$("$@" 2>/tmp/rpd-binary-test.err)
+  out=$("$@" 2>"$err_file")
   code=$?
   if [ "$code" != "$want_code" ] || [ "$out" != "$want_out" ]; then
     echo "FAIL $name: exit $code (want $want_code)"
     echo "  stdout: $out"
     echo "  want:   $want_out"
-    echo "  stderr: $(cat /tmp/rpd-binary-test.err)"
+    echo "  stderr: $(cat "$err_file")"
     failures=$((failures + 1))
   else
     passed=$((passed + 1))
@@ -45,6 +46,25 @@ check retention-negative-count 2 "" -- retention --keep-daily -1
 bad_input() { printf '2026-11-24T10:00:00Z\nbogus\n' | "$bin" retention --keep-last 1; }
 check retention-bad-input 1 "" -- bad_input
 
-rm -f /tmp/rpd-binary-test.err
+# validate: the shipped examples pass --strict; a broken policy fails with its position on stderr.
+config=$(mktemp -d)
+mkdir "$config/policies.d"
+cp "${SOURCE_DIR:?set SOURCE_DIR to the repository}"/config/examples/*.yaml "$config/policies.d/"
+printf 'policies: policies.d\n' > "$config/restorepointd.yaml"
+if "$bin" validate --strict --config "$config/restorepointd.yaml" >/dev/null 2>"$err_file"; then
+  passed=$((passed + 1))
+else
+  echo "FAIL validate-examples: $(cat "$err_file")"; failures=$((failures + 1))
+fi
+printf 'name: x\nretention: {keep_dayly: 1}\n' > "$config/policies.d/zz-broken.yaml"
+check validate-broken 1 "" -- "$bin" --config "$config/restorepointd.yaml" validate
+if grep -q "zz-broken.yaml:2:13: retention.keep_dayly: unknown key; did you mean keep_daily?" "$err_file"; then
+  passed=$((passed + 1))
+else
+  echo "FAIL validate-broken-message: $(cat "$err_file")"; failures=$((failures + 1))
+fi
+rm -rf "$config"
+
+rm -f "$err_file"
 echo "$passed passed, $failures failed"
 [ "$failures" -eq 0 ]
