@@ -40,37 +40,109 @@ std::optional<std::string> read_file(const std::string& path, Diagnostics& diagn
   return text;
 }
 
-// Every YAML document of a file; a syntax error is reported at its position and yields no document.
-std::optional<std::vector<YAML::Node>> parse_documents(std::string_view text, Diagnostics& diagnostics) {
-  try {
-    return YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    diagnostics.error(e.mark, "", "YAML syntax: " + e.msg);
-    return std::nullopt;
+// One YAML document of a file: its text and the line it starts on.
+struct DocumentText {
+  std::string text;
+  int first_line = 0;  // 0-based
+};
+
+bool is_document_marker(std::string_view line, std::string_view marker) {
+  return line.starts_with(marker) && (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+}
+
+// Splits a stream at its `---` and `...` lines (a marker at the start of a line always separates documents
+// in YAML). Each document is then parsed on its own with YAML::Load: yaml-cpp 0.7's LoadAll loops forever
+// on some malformed input (a stray ',' at the top level), Load does not.
+std::vector<DocumentText> split_documents(std::string_view text) {
+  std::vector<DocumentText> documents(1);
+  int line_number = 0;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    const std::string_view line = text.substr(start, end - start);
+    if (is_document_marker(line, "---") && !documents.back().text.empty()) {
+      documents.push_back({"", line_number});
+    }
+    if (is_document_marker(line, "...")) {
+      documents.push_back({"", line_number + 1});
+    } else {
+      documents.back().text.append(line).append("\n");
+    }
+    start = end + 1;
+    ++line_number;
   }
+  return documents;
+}
+
+// True when the text holds more than markers, comments and blank lines, or an explicit null.
+bool has_content(std::string_view text) {
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.remove_suffix(1);
+    if (line.starts_with("---")) line.remove_prefix(3);
+    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+    if (line.empty() || line.front() == '#' || line == "~" || line == "null" || line.starts_with("%")) continue;
+    return true;
+  }
+  return false;
+}
+
+struct ParsedDocument {
+  YAML::Node root;
+  int first_line = 0;
+};
+
+// Every document of a file that holds something; a syntax error is reported at its position and that
+// document is left out.
+std::vector<ParsedDocument> parse_documents(std::string_view text, Diagnostics& diagnostics) {
+  std::vector<ParsedDocument> parsed;
+  for (const DocumentText& document : split_documents(text)) {
+    diagnostics.set_line_offset(document.first_line);
+    try {
+      YAML::Node root = YAML::Load(document.text);
+      if (root.IsDefined() && !root.IsNull()) {
+        parsed.push_back({root, document.first_line});
+      } else if (has_content(document.text)) {
+        diagnostics.error(YAML::Mark(), "", "YAML syntax: this document cannot be read");
+      }
+    } catch (const YAML::Exception& e) {
+      diagnostics.error(e.mark, "", "YAML syntax: " + e.msg);
+    }
+  }
+  diagnostics.set_line_offset(0);
+  return parsed;
 }
 
 void read_policy_text(std::string_view text, const Settings& settings, const LoadOptions& options,
                       Diagnostics& diagnostics, std::vector<PolicyDocument>& documents) {
-  auto parsed = parse_documents(text, diagnostics);
-  if (!parsed) return;
-  for (const YAML::Node& document : *parsed) {
-    if (!document.IsDefined() || document.IsNull()) continue;  // an empty document between two ---
-    if (auto policy = read_policy(document, settings, options, diagnostics)) documents.push_back(std::move(*policy));
+  for (const ParsedDocument& document : parse_documents(text, diagnostics)) {
+    diagnostics.set_line_offset(document.first_line);
+    if (auto policy = read_policy(document.root, settings, options, diagnostics)) documents.push_back(std::move(*policy));
   }
+  diagnostics.set_line_offset(0);
 }
 
 std::optional<SettingsDocument> read_settings_text(std::string_view text, const std::string& settings_dir,
                                                    const LoadOptions& options, Diagnostics& diagnostics) {
+  const std::size_t errors_before = diagnostics.error_count();
   auto parsed = parse_documents(text, diagnostics);
-  if (!parsed) return std::nullopt;
-  if (parsed->size() > 1) {
-    diagnostics.error((*parsed)[1].Mark(), "",
-                      "holds " + std::to_string(parsed->size()) + " YAML documents; the settings file holds one "
+  if (diagnostics.error_count() != errors_before) return std::nullopt;
+  if (parsed.size() > 1) {
+    diagnostics.set_line_offset(parsed[1].first_line);
+    diagnostics.error(parsed[1].root.Mark(), "",
+                      "holds " + std::to_string(parsed.size()) + " YAML documents; the settings file holds one "
                       "(policies go in the policies folder)");
+    diagnostics.set_line_offset(0);
     return std::nullopt;
   }
-  return read_settings(parsed->empty() ? YAML::Node() : parsed->front(), settings_dir, options, diagnostics);
+  if (!parsed.empty()) diagnostics.set_line_offset(parsed.front().first_line);
+  auto settings = read_settings(parsed.empty() ? YAML::Node() : parsed.front().root, settings_dir, options, diagnostics);
+  diagnostics.set_line_offset(0);
+  return settings;
 }
 
 // The policy files of a folder: every *.yaml, in name order. Hidden files (editors' swap files) are skipped;

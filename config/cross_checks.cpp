@@ -14,6 +14,7 @@ std::string where(const PolicyDocument& document) { return document.policy.origi
 
 Diagnostic error_at(const PolicyDocument& document, const YAML::Mark& mark, const std::string& message) {
   Diagnostics diagnostics(document.file);
+  diagnostics.set_line_offset(document.line_offset);
   diagnostics.error(mark, "", message);
   return diagnostics.take().front();
 }

@@ -29,7 +29,8 @@ class PolicyReader {
 
     PolicyDocument out;
     out.file = diagnostics_.file();
-    out.policy.origin = diagnostics_.file() + ":" + std::to_string(document.Mark().line + 1) + ":" +
+    out.line_offset = diagnostics_.line_offset();
+    out.policy.origin = diagnostics_.file() + ":" + std::to_string(document.Mark().line + 1 + out.line_offset) + ":" +
                         std::to_string(document.Mark().column + 1);
     read_name(top, out);
     read_targets(top, out);

@@ -12,6 +12,7 @@ namespace rpd {
 
 struct PolicyDocument {
   std::string file;
+  int line_offset = 0;  // where the document starts in its file: its marks count from there
   Policy policy;
   YAML::Mark name_mark;
   std::vector<YAML::Mark> vm_marks;  // one per targets.vms entry

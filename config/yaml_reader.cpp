@@ -61,7 +61,7 @@ void Diagnostics::add(Diagnostic::Severity severity, const YAML::Mark& mark, std
   diagnostic.severity = severity;
   diagnostic.file = file_;
   if (!mark.is_null()) {
-    diagnostic.line = mark.line + 1;
+    diagnostic.line = mark.line + 1 + line_offset_;
     diagnostic.column = mark.column + 1;
   }
   diagnostic.message = path.empty() ? std::string(message) : std::string(path) + ": " + std::string(message);

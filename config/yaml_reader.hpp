@@ -25,6 +25,10 @@ class Diagnostics {
   void warning(const YAML::Mark& mark, std::string_view path, std::string_view message);
   void error_without_position(std::string_view message);
 
+  // Lines of the document being read start this many lines into the file (documents are parsed one by one).
+  void set_line_offset(int lines) { line_offset_ = lines; }
+  int line_offset() const { return line_offset_; }
+
   std::size_t error_count() const { return errors_; }
   const std::string& file() const { return file_; }
   std::vector<Diagnostic> take() { return std::move(items_); }
@@ -37,6 +41,7 @@ class Diagnostics {
   std::string file_;
   std::vector<Diagnostic> items_;
   std::size_t errors_ = 0;
+  int line_offset_ = 0;
   bool truncated_ = false;
 };
 

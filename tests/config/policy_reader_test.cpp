@@ -261,6 +261,19 @@ TEST(PolicyReader, SeveralDocumentsPerFileAndEmptyDocuments) {
                    "put {policy} in collection.name"}));
 }
 
+TEST(PolicyReader, MalformedYamlThatYamlCppWouldLoopOnIsRefused) {
+  // yaml-cpp 0.7's LoadAll loops forever on a stray top-level ','; documents are parsed one by one instead.
+  EXPECT_EQ(policy_problems(", b\n"), (Lines{"p.yaml:1:1: YAML syntax: this document cannot be read"}));
+  EXPECT_EQ(policy_problems("# comment\n---\n,\n"), (Lines{"p.yaml:2:1: YAML syntax: this document cannot be read"}));
+  EXPECT_EQ(policy_problems("---\n# only a comment\n---\n~\n"), Lines{});
+}
+
+TEST(PolicyReader, ASyntaxErrorSpoilsOnlyItsDocument) {
+  const std::string second = std::string(valid_policy).replace(6, 3, "db");
+  EXPECT_EQ(policy_problems(second + "---\nname: [unclosed\n...\n" + valid_policy),
+            (Lines{"p.yaml:11:1: YAML syntax: end of sequence flow not found"}));
+}
+
 TEST(PolicyReader, YamlSyntaxErrorsHaveAPosition) {
   EXPECT_EQ(policy_problems("name: [unclosed\n"), (Lines{"p.yaml:2:1: YAML syntax: end of sequence flow not found"}));
   EXPECT_EQ(policy_problems("- a\n- b\n"), (Lines{"p.yaml:1:1: expected a mapping, got a list"}));
