@@ -13,7 +13,7 @@ PACKAGES="
   libsystemd-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  python3 python3-jsonschema python3-yaml
+  python3 python3-jsonschema python3-yaml python3-azure
 "
 
 missing=""

@@ -25,6 +25,7 @@ class EmulatorProcess {
   const std::string& base_url() const { return base_url_; }  // https://127.0.0.1:<port>
   const std::string& imds_url() const { return imds_url_; }  // http://127.0.0.1:<port>
   const std::string& state_dir() const { return state_dir_; }
+  pid_t pid() const { return pid_; }
   std::string ca_pem() const;                                 // the CA the emulator issued its certificate from
 
   // SIGTERM, then waits for the exit status (SIGKILL after `within`). Returns the exit code, or -signal.

@@ -12,9 +12,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
-constexpr int points_per_vm_limit = 500;
-constexpr int creates_per_vm_per_hour = 3;
-constexpr int instant_access_in_flight_limit = 50;
 constexpr auto copy_call_duration = 6s;
 constexpr auto progress_step = 10min;  // Azure updates completionPercent about every ten minutes
 
@@ -136,7 +133,9 @@ json::object vm_json(const VirtualMachine& vm) {
 }  // namespace
 
 ComputeService::ComputeService(const Fixture& fixture, const Clock& clock, std::uint64_t seed)
-    : fixture_(fixture), clock_(clock), random_(seed) {}
+    : fixture_(fixture), clock_(clock), random_(seed) {
+  for (const VirtualMachine& vm : fixture_.vms) vms_by_id_[lower_ascii(vm_id(vm))] = &vm;
+}
 
 std::string ComputeService::new_guid() {
   std::uniform_int_distribution<int> hex(0, 15);
@@ -155,10 +154,8 @@ std::string ComputeService::new_guid() {
 }
 
 const VirtualMachine* ComputeService::find_vm(const std::string& id) const {
-  for (const VirtualMachine& vm : fixture_.vms) {
-    if (iequals_ascii(vm_id(vm), id)) return &vm;
-  }
-  return nullptr;
+  const auto it = vms_by_id_.find(lower_ascii(id));
+  return it == vms_by_id_.end() ? nullptr : it->second;
 }
 
 ComputeService::Collection* ComputeService::find_collection(const std::string& subscription, const std::string& group,
@@ -188,7 +185,7 @@ void ComputeService::settle() {
     }
     it = c.deleting_until && *c.deleting_until <= now ? collections_.erase(it) : std::next(it);
   }
-  for (auto& [vm, times] : creates_per_vm_) {
+  for (auto& [vm, times] : recent_creates_) {
     std::erase_if(times, [&](EmulatorTime t) { return now - t >= 1h; });
   }
 }
@@ -473,11 +470,14 @@ json::object ComputeService::point_json(const Collection& c, const RestorePoint&
     }
   }
   // The VM as it was captured: what a GET of the VM shows, with the disks the point holds.
-  json::object metadata{
-      {"vmId", vm ? stable_guid(vm_id(*vm)) : ""},
-      {"hardwareProfile", json::object{{"vmSize", vm_size}}},
-      {"storageProfile",
-       json::object{{"osDisk", os_disk}, {"dataDisks", data_disks}, {"diskControllerType", disk_controller_type}}}};
+  json::object storage{{"osDisk", os_disk}, {"dataDisks", data_disks}};
+  // Resource Manager answers only what the requested api-version defines. diskControllerType is in the
+  // restore point schema of 2025-04-01 but not of 2023-03-01; the version in between that added it is not
+  // known, so it is taken to be the next one, 2023-07-01.
+  if (version_at_least(api_version, "2023-07-01")) storage["diskControllerType"] = disk_controller_type;
+  json::object metadata{{"vmId", vm ? stable_guid(vm_id(*vm)) : ""},
+                        {"hardwareProfile", json::object{{"vmSize", vm_size}}},
+                        {"storageProfile", storage}};
   if (vm) metadata["osProfile"] = os_profile(*vm);
   metadata["diagnosticsProfile"] = diagnostics_profile();
   metadata["location"] = c.source_location;
@@ -636,8 +636,8 @@ Response ComputeService::create_restore_point(const ArmRequest& request, Collect
         }
       }
     }
-    auto& recent = creates_per_vm_[vm_key];
-    if (static_cast<int>(recent.size()) >= creates_per_vm_per_hour) {
+    auto& recent = recent_creates_[vm_key];
+    if (static_cast<int>(recent.size()) >= fixture_.creates_per_vm_per_hour) {
       const auto wait = std::chrono::ceil<std::chrono::seconds>(recent.front() + 1h - now);
       Response throttled = json_response(
           429, json::object{{"error", json::object{{"code", "OperationNotAllowed"},
@@ -650,9 +650,9 @@ Response ComputeService::create_restore_point(const ArmRequest& request, Collect
       throttled.headers.emplace_back("x-ms-error-code", "OperationNotAllowed");
       return throttled;
     }
-    if (points_of_vm(vm_key) >= points_per_vm_limit) {
+    if (points_of_vm(vm_key) >= fixture_.points_per_vm) {
       return arm_error(409, "OperationNotAllowed",
-                       "The maximum number of restore points (" + std::to_string(points_per_vm_limit) +
+                       "The maximum number of restore points (" + std::to_string(fixture_.points_per_vm) +
                            ") for the virtual machine has been reached.");
     }
     if (c.instant_access) {
@@ -661,10 +661,10 @@ Response ComputeService::create_restore_point(const ArmRequest& request, Collect
         if (!iequals_ascii(other.subscription, c.subscription) || !iequals_ascii(other.location, c.location)) continue;
         for (const auto& [n, q] : other.points) in_flight += (q.instant_access_minutes && now < q.completes) ? 1 : 0;
       }
-      if (in_flight >= instant_access_in_flight_limit) {
+      if (in_flight >= fixture_.instant_access_in_flight) {
         return arm_error(409, "OperationNotAllowed",
                          "The number of concurrent Instant Access restore point creations in this region has reached "
-                         "its limit of " + std::to_string(instant_access_in_flight_limit) + ".");
+                         "its limit of " + std::to_string(fixture_.instant_access_in_flight) + ".");
       }
       p.instant_access_minutes = minutes ? static_cast<int>(minutes->as_int64()) : 300;
     }
@@ -723,6 +723,16 @@ Response ComputeService::create_restore_point(const ArmRequest& request, Collect
                          "Restore points must be copied in order: a newer restore point has already been copied.");
       }
     }
+    auto& recent_copies = recent_creates_[lower_ascii(c.id)];
+    if (static_cast<int>(recent_copies.size()) >= fixture_.copies_per_collection_per_hour) {
+      const auto wait = std::chrono::ceil<std::chrono::seconds>(recent_copies.front() + 1h - now);
+      Response throttled = arm_error(429, "OperationNotAllowed",
+                                     "The number of copy requests to the restore point collection exceeded the "
+                                     "limit. Retry after some time.");
+      throttled.headers.emplace_back("Retry-After", std::to_string(wait.count()));
+      return throttled;
+    }
+    recent_copies.push_back(now);
     p.source_point_id = origin.id;
     p.consistency = origin.consistency;
     p.disks = origin.disks;
@@ -739,9 +749,17 @@ Response ComputeService::create_restore_point(const ArmRequest& request, Collect
   last_created_ = &stored;
   json::object created = point_json(c, stored, false, request.api_version);
   // The create answer also carries the VM's user data, as the specification's examples show; GETs leave it out.
-  created["properties"].as_object()["sourceMetadata"].as_object()["userData"] = user_data;
+  if (version_at_least(request.api_version, "2022-11-01")) {  // userData is defined from 2022-11-01 on
+    created["properties"].as_object()["sourceMetadata"].as_object()["userData"] = user_data;
+  }
   Response response = json_response(201, created);
   add_async_headers(response, op, false, request.api_version);
+  // Compute's own per-resource throttling header (AZURE.md section 3): creates left on this VM this hour.
+  const auto& used = recent_creates_[stored.source_point_id ? lower_ascii(c.id) : c.vm_key];
+  const int limit = stored.source_point_id ? fixture_.copies_per_collection_per_hour : fixture_.creates_per_vm_per_hour;
+  response.headers.emplace_back("x-ms-ratelimit-remaining-resource",
+                                "Microsoft.Compute/PutRestorePointResource;" +
+                                    std::to_string(std::max(0, limit - static_cast<int>(used.size()))));
   return response;
 }
 

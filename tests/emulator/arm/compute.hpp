@@ -106,9 +106,10 @@ class ComputeService {
   const Clock& clock_;
   std::mt19937_64 random_;
   std::string base_url_;
+  std::map<std::string, const VirtualMachine*> vms_by_id_;  // by lower-case id
   std::map<std::string, Collection> collections_;  // by lower-case id
   std::map<std::string, Operation> operations_;    // by id
-  std::map<std::string, std::vector<EmulatorTime>> creates_per_vm_;
+  std::map<std::string, std::vector<EmulatorTime>> recent_creates_;
   std::string last_operation_;
   RestorePoint* last_created_ = nullptr;  // create PUTs in the last hour, per VM
 };

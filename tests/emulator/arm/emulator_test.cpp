@@ -332,3 +332,61 @@ TEST_F(ThrottledEmulatorTest, ATokenBucketPerSubscription) {
 
 }  // namespace
 }  // namespace rpd::emulator
+
+namespace rpd::emulator {
+namespace {
+
+// The limits are the fixture's: a test may tighten them to reach them quickly.
+class TightLimitsTest : public EmulatorTest {
+ protected:
+  static Fixture tight() {
+    Fixture fixture = small_fixture();
+    fixture.points_per_vm = 2;
+    fixture.creates_per_vm_per_hour = 100;
+    fixture.instant_access_in_flight = 1;
+    VirtualMachine second = fixture.vms.front();  // sql01, with Premium SSD v2 data disks
+    second.name = "sql02";
+    fixture.vms.push_back(second);
+    return fixture;
+  }
+  TightLimitsTest() : EmulatorTest(tight()) {}
+};
+
+TEST_F(TightLimitsTest, PointsPerVm) {
+  ASSERT_EQ(create_collection("rpc-web01", "web01").status, 201);
+  for (const char* name : {"a", "b"}) {
+    ASSERT_EQ(call("PUT", rpcs + "/rpc-web01/restorePoints/" + name + v, "{}").status, 201);
+    clock_.advance(41s);
+  }
+  const Response full = call("PUT", rpcs + "/rpc-web01/restorePoints/c" + v, "{}");
+  EXPECT_EQ(full.status, 409);
+  EXPECT_EQ(body_of(full).at("error").at("message"),
+            "The maximum number of restore points (2) for the virtual machine has been reached.");
+  EXPECT_EQ(header(call("GET", rpcs + "/rpc-web01" + v), "x-ms-ratelimit-remaining-subscription-reads").empty(), false);
+}
+
+TEST_F(TightLimitsTest, InstantAccessCreationsInFlightPerSubscriptionAndRegion) {
+  ASSERT_EQ(create_collection("rpc-sql01", "sql01", R"(,"instantAccess":true)").status, 201);
+  ASSERT_EQ(create_collection("rpc-sql02", "sql02", R"(,"instantAccess":true)").status, 201);
+  const Response first = call("PUT", rpcs + "/rpc-sql01/restorePoints/a" + v, "{}");
+  ASSERT_EQ(first.status, 201);
+  EXPECT_EQ(header(first, "x-ms-ratelimit-remaining-resource"), "Microsoft.Compute/PutRestorePointResource;99");
+  EXPECT_EQ(error_code(call("PUT", rpcs + "/rpc-sql02/restorePoints/a" + v, "{}")), "OperationNotAllowed");
+  clock_.advance(41s);
+  EXPECT_EQ(call("PUT", rpcs + "/rpc-sql02/restorePoints/a" + v, "{}").status, 201);
+}
+
+TEST_F(EmulatorTest, ACopyOfACopyIsRefused) {
+  ASSERT_EQ(create_collection("rpc-web01", "web01").status, 201);
+  ASSERT_EQ(call("PUT", dr_rpcs + "/copies" + v,
+                 R"({"location":"northeurope","properties":{"source":{"id":")" + rpcs + "/rpc-web01\"}}}")
+                .status,
+            201);
+  const Response again = call("PUT", rpcs + "/copies-of-copies" + v,
+                              R"({"location":"westeurope","properties":{"source":{"id":")" + dr_rpcs + "/copies\"}}}");
+  EXPECT_EQ(again.status, 400);
+  EXPECT_EQ(error_code(again), "OperationNotAllowed");
+}
+
+}  // namespace
+}  // namespace rpd::emulator

@@ -175,7 +175,8 @@ class FixtureReader {
     expect_keys(node, "settings",
                 {"page_size", "token_lifetime_seconds", "create_seconds", "delete_seconds",
                  "replication_seconds_per_gb", "lro_location_and_retry_after", "retry_after_seconds", "read_bucket",
-                 "read_refill", "write_bucket", "write_refill", "delete_bucket", "delete_refill"});
+                 "read_refill", "write_bucket", "write_refill", "delete_bucket", "delete_refill", "points_per_vm",
+                 "creates_per_vm_per_hour", "copies_per_collection_per_hour", "instant_access_in_flight"});
     auto number = [&](const char* key, auto& target) {
       if (node[key]) target = node[key].as<std::remove_reference_t<decltype(target)>>();
     };
@@ -192,6 +193,10 @@ class FixtureReader {
     number("write_refill", fixture.write_refill);
     number("delete_bucket", fixture.delete_bucket);
     number("delete_refill", fixture.delete_refill);
+    number("points_per_vm", fixture.points_per_vm);
+    number("creates_per_vm_per_hour", fixture.creates_per_vm_per_hour);
+    number("copies_per_collection_per_hour", fixture.copies_per_collection_per_hour);
+    number("instant_access_in_flight", fixture.instant_access_in_flight);
     if (fixture.page_size < 1) fail("settings.page_size: must be at least 1");
   }
 

@@ -85,6 +85,11 @@ struct Fixture {
   double read_bucket = 250, read_refill = 25;
   double write_bucket = 200, write_refill = 10;
   double delete_bucket = 200, delete_refill = 10;
+  // Azure's limits (AZURE.md section 3); a test may relax or tighten them.
+  int points_per_vm = 500;
+  int creates_per_vm_per_hour = 3;
+  int copies_per_collection_per_hour = 3;
+  int instant_access_in_flight = 50;  // per subscription and region
   std::vector<FaultRule> faults;
 };
 
