@@ -1,11 +1,20 @@
-// The emulated Resource Manager, driven through Emulator::handle() with a manual clock: no sockets, no
-// waiting. The HTTPS tests in server/ check the same over real TLS.
+// The emulated Resource Manager with a manual clock, every test twice: once through Emulator::handle() in
+// process, and once from the client's side over real HTTPS (the emulator behind its TLS listener on a thread).
 
 #include "tests/emulator/arm/emulator.hpp"
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "tests/emulator/arm/arm_response.hpp"
+#include "tests/emulator/server/http_server.hpp"
+#include "tests/emulator/server/test_client.hpp"
+#include "tests/emulator/server/tls_identity.hpp"
 
 namespace rpd::emulator {
 namespace {
@@ -25,31 +34,75 @@ Fixture small_fixture() {
   return load_fixture(std::string(RESTOREPOINTD_SOURCE_DIR) + "/tests/emulator/fixtures/small.yaml").value();
 }
 
-class EmulatorTest : public ::testing::Test {
+enum class Transport { in_process, https };
+
+std::string transport_name(const ::testing::TestParamInfo<Transport>& info) {
+  return info.param == Transport::https ? "Https" : "InProcess";
+}
+
+// The emulator behind a real HTTPS listener on a thread of its own, and a client that verifies its certificate.
+// Requests and answers alternate, so the test thread and the server thread never touch the emulator at once.
+class HttpsFront {
+ public:
+  explicit HttpsFront(Handler& handler) : identity_(generate_tls_identity().value()) {
+    const boost::asio::ip::tcp::endpoint loopback{boost::asio::ip::make_address("127.0.0.1"), 0};
+    listener_.emplace(HttpsListener::start(io_, loopback, make_server_tls_context(identity_).value(), handler).value());
+    thread_ = std::thread([this] { io_.run(); });
+    client_.emplace(identity_.ca_certificate_pem, listener_->local_endpoint().port());
+  }
+  ~HttpsFront() {
+    io_.stop();
+    thread_.join();
+  }
+  HttpsFront(const HttpsFront&) = delete;
+  HttpsFront& operator=(const HttpsFront&) = delete;
+
+  std::string base_url() const { return "https://127.0.0.1:" + std::to_string(listener_->local_endpoint().port()); }
+
+  // A transport failure (an injected reset) comes back as Delivery::reset, as Emulator::handle() says it.
+  Response send(const Request& request) {
+    auto answer = client_->try_request(request.method, request.target, request.body, request.headers);
+    if (!answer) return Response{0, {}, "", Delivery::reset, {}};
+    return Response{answer->status, answer->headers, answer->body, Delivery::normal, {}};
+  }
+
+ private:
+  TlsIdentity identity_;
+  boost::asio::io_context io_;
+  std::optional<HttpsListener> listener_;
+  std::thread thread_;
+  std::optional<HttpsTestClient> client_;
+};
+
+class EmulatorTest : public ::testing::TestWithParam<Transport> {
  protected:
   explicit EmulatorTest(Fixture fixture = small_fixture())
       : clock_(EmulatorTime{std::chrono::sys_days{std::chrono::year{2026} / 11 / 25}} + 10h),
         emulator_(std::move(fixture), clock_, {}) {
-    emulator_.set_endpoints("https://127.0.0.1:8443", "http://127.0.0.1:8080");
+    if (GetParam() == Transport::https) front_ = std::make_unique<HttpsFront>(emulator_);
+    const std::string base = front_ ? front_->base_url() : "https://127.0.0.1:8443";
+    emulator_.set_endpoints(base, "http://127.0.0.1:8080");
     token_ = token_for("11111111-1111-4111-8111-111111111111");
   }
 
+  Response send(const Request& request) { return front_ ? front_->send(request) : emulator_.handle(request); }
+
   std::string token_for(const std::string& client_id) {
     Request request{"POST", "/_emulator/token", {}, json::serialize(json::object{{"client_id", client_id}}), true};
-    return std::string(json::parse(emulator_.handle(request).body).at("access_token").as_string());
+    return std::string(json::parse(send(request).body).at("access_token").as_string());
   }
 
   Response call(const std::string& method, const std::string& target, const std::string& body = "",
                 const std::string& token = "") {
     Request request{method, target, {{"Authorization", "Bearer " + (token.empty() ? token_ : token)}}, body, true};
     if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
-    return emulator_.handle(request);
+    return send(request);
   }
 
   static json::object body_of(const Response& response) { return json::parse(response.body).as_object(); }
   static std::string header(const Response& response, const std::string& name) {
     for (const auto& [key, value] : response.headers) {
-      if (key == name) return value;
+      if (iequals_ascii(key, name)) return value;
     }
     return "";
   }
@@ -66,10 +119,11 @@ class EmulatorTest : public ::testing::Test {
 
   ManualClock clock_;
   Emulator emulator_;
+  std::unique_ptr<HttpsFront> front_;  // declared after the emulator: stopped before it goes
   std::string token_;
 };
 
-TEST_F(EmulatorTest, VirtualMachinesWithDisksAndPaging) {
+TEST_P(EmulatorTest, VirtualMachinesWithDisksAndPaging) {
   const Response vm = call("GET", vms + "/sql01" + v);
   ASSERT_EQ(vm.status, 200) << vm.body;
   const auto body = body_of(vm);
@@ -91,7 +145,7 @@ TEST_F(EmulatorTest, VirtualMachinesWithDisksAndPaging) {
             "ResourceGroupNotFound");
 }
 
-TEST_F(EmulatorTest, ApiVersionsAreCheckedAsResourceManagerDoes) {
+TEST_P(EmulatorTest, ApiVersionsAreCheckedAsResourceManagerDoes) {
   EXPECT_EQ(call("GET", vms + "/sql01?api-version=2021-03-01").status, 200);
   EXPECT_EQ(call("GET", vms + "/sql01?api-version=2026-04-01").status, 200);
   const Response unknown = call("GET", vms + "/sql01?api-version=2020-01-01");
@@ -100,9 +154,9 @@ TEST_F(EmulatorTest, ApiVersionsAreCheckedAsResourceManagerDoes) {
   EXPECT_EQ(error_code(call("GET", vms + "/sql01")), "MissingApiVersionParameter");
 }
 
-TEST_F(EmulatorTest, TokensAndGrants) {
+TEST_P(EmulatorTest, TokensAndGrants) {
   Request anonymous{"GET", vms + "/sql01" + v, {}, "", true};
-  const Response unauthenticated = emulator_.handle(anonymous);
+  const Response unauthenticated = send(anonymous);
   EXPECT_EQ(unauthenticated.status, 401);
   EXPECT_NE(header(unauthenticated, "WWW-Authenticate"), "");
   // The workload identity principal may only use the prod group.
@@ -115,7 +169,7 @@ TEST_F(EmulatorTest, TokensAndGrants) {
   EXPECT_EQ(error_code(forbidden), "AuthorizationFailed");
 }
 
-TEST_F(EmulatorTest, CollectionsAreCreatedUpdatedListedAndDeleted) {
+TEST_P(EmulatorTest, CollectionsAreCreatedUpdatedListedAndDeleted) {
   const Response created = create_collection("rpc-sql01", "sql01");
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(body_of(created).at("properties").at("provisioningState"), "Succeeded");
@@ -136,7 +190,7 @@ TEST_F(EmulatorTest, CollectionsAreCreatedUpdatedListedAndDeleted) {
   EXPECT_EQ(call("DELETE", rpcs + "/rpc-sql01" + v).status, 204);
 }
 
-TEST_F(EmulatorTest, CollectionValidation) {
+TEST_P(EmulatorTest, CollectionValidation) {
   EXPECT_EQ(error_code(call("PUT", rpcs + "/x" + v, "{not json")), "InvalidRequestContent");
   EXPECT_EQ(error_code(call("PUT", rpcs + "/x" + v, R"({"properties":{"source":{"id":"x"}}})")), "LocationRequired");
   EXPECT_EQ(error_code(call("PUT", rpcs + "/x" + v, R"({"location":"northeurope","properties":{"source":{"id":")" +
@@ -151,7 +205,7 @@ TEST_F(EmulatorTest, CollectionValidation) {
   EXPECT_EQ(create_collection("rpc-sql01", "sql01", R"(,"instantAccess":true)").status, 201);
 }
 
-TEST_F(EmulatorTest, ARestorePointIsCreatedThroughALongRunningOperation) {
+TEST_P(EmulatorTest, ARestorePointIsCreatedThroughALongRunningOperation) {
   ASSERT_EQ(create_collection("rpc-sql01", "sql01").status, 201);
   const Response created = call("PUT", rpcs + "/rpc-sql01/restorePoints/rp1" + v,
                                 R"({"properties":{"consistencyMode":"applicationconsistent"}})");
@@ -179,7 +233,7 @@ TEST_F(EmulatorTest, ARestorePointIsCreatedThroughALongRunningOperation) {
             "InvalidParameter");
 }
 
-TEST_F(EmulatorTest, AzuresPerVmLimits) {
+TEST_P(EmulatorTest, AzuresPerVmLimits) {
   ASSERT_EQ(create_collection("rpc-web01", "web01").status, 201);
   ASSERT_EQ(call("PUT", rpcs + "/rpc-web01/restorePoints/a" + v, "{}").status, 201);
   const Response concurrent = call("PUT", rpcs + "/rpc-web01/restorePoints/b" + v, "{}");
@@ -199,7 +253,7 @@ TEST_F(EmulatorTest, AzuresPerVmLimits) {
   EXPECT_EQ(call("PUT", rpcs + "/rpc-web01/restorePoints/d" + v, "{}").status, 201);
 }
 
-TEST_F(EmulatorTest, DeletesAreLongRunningAndIdempotent) {
+TEST_P(EmulatorTest, DeletesAreLongRunningAndIdempotent) {
   ASSERT_EQ(create_collection("rpc-web01", "web01").status, 201);
   ASSERT_EQ(call("PUT", rpcs + "/rpc-web01/restorePoints/a" + v, "{}").status, 201);
   clock_.advance(41s);
@@ -216,7 +270,7 @@ TEST_F(EmulatorTest, DeletesAreLongRunningAndIdempotent) {
   EXPECT_EQ(call("DELETE", rpcs + "/rpc-web01/restorePoints/a" + v).status, 204);
 }
 
-TEST_F(EmulatorTest, CrossRegionCopiesReplicateInOrderOneAtATime) {
+TEST_P(EmulatorTest, CrossRegionCopiesReplicateInOrderOneAtATime) {
   ASSERT_EQ(create_collection("rpc-web01", "web01").status, 201);
   for (const char* name : {"p1", "p2"}) {
     ASSERT_EQ(call("PUT", rpcs + "/rpc-web01/restorePoints/" + name + v, "{}").status, 201);
@@ -250,7 +304,7 @@ TEST_F(EmulatorTest, CrossRegionCopiesReplicateInOrderOneAtATime) {
   EXPECT_EQ(error_code(copy_of("p1", "p1")), "OperationNotAllowed");
 }
 
-TEST_F(EmulatorTest, InstantAccessStatesFollowTheDuration) {
+TEST_P(EmulatorTest, InstantAccessStatesFollowTheDuration) {
   ASSERT_EQ(create_collection("rpc-sql01", "sql01", R"(,"instantAccess":true)").status, 201);
   const Response created = call("PUT", rpcs + "/rpc-sql01/restorePoints/ia" + "?api-version=2025-11-01",
                                 R"({"properties":{"instantAccessDurationMinutes":60}})");
@@ -270,18 +324,18 @@ TEST_F(EmulatorTest, InstantAccessStatesFollowTheDuration) {
             "InvalidParameter");
 }
 
-TEST_F(EmulatorTest, InjectedFaultsAndFailedOperations) {
+TEST_P(EmulatorTest, InjectedFaultsAndFailedOperations) {
   ASSERT_EQ(create_collection("rpc-web01", "web01").status, 201);
   Request add{"POST", "/_emulator/faults", {},
               R"({"method":"GET","path_contains":"/virtualMachines/","status":503,"code":"ServiceUnavailable","retry_after_seconds":7,"count":1})",
               true};
-  emulator_.handle(add);
+  send(add);
   const Response faulted = call("GET", vms + "/web01" + v);
   EXPECT_EQ(faulted.status, 503);
   EXPECT_EQ(header(faulted, "Retry-After"), "7");
   EXPECT_EQ(call("GET", vms + "/web01" + v).status, 200);  // count 1: once
 
-  emulator_.handle({"POST", "/_emulator/faults", {}, R"({"method":"PUT","path_contains":"/restorePoints/","fail_operation":true,"code":"VMAgentStatusCommunicationError","count":1})", true});
+  send({"POST", "/_emulator/faults", {}, R"({"method":"PUT","path_contains":"/restorePoints/","fail_operation":true,"code":"VMAgentStatusCommunicationError","count":1})", true});
   const Response created = call("PUT", rpcs + "/rpc-web01/restorePoints/f" + v, "{}");
   ASSERT_EQ(created.status, 201);
   clock_.advance(41s);
@@ -291,15 +345,15 @@ TEST_F(EmulatorTest, InjectedFaultsAndFailedOperations) {
   EXPECT_EQ(body_of(call("GET", rpcs + "/rpc-web01/restorePoints/f" + v)).at("properties").at("provisioningState"),
             "Failed");
 
-  emulator_.handle({"POST", "/_emulator/faults", {}, R"({"delivery":"reset","count":1})", true});
+  send({"POST", "/_emulator/faults", {}, R"({"delivery":"reset","count":1})", true});
   EXPECT_EQ(call("GET", vms + "/web01" + v).delivery, Delivery::reset);
 }
 
-TEST_F(EmulatorTest, TheRequestLogNamesEveryCallWithoutSecrets) {
-  emulator_.handle({"DELETE", "/_emulator/requests", {}, "", true});
+TEST_P(EmulatorTest, TheRequestLogNamesEveryCallWithoutSecrets) {
+  send({"DELETE", "/_emulator/requests", {}, "", true});
   call("GET", vms + "/sql01" + v);
   call("GET", vms + "/nope" + v);
-  const Response log = emulator_.handle({"GET", "/_emulator/requests", {}, "", true});
+  const Response log = send({"GET", "/_emulator/requests", {}, "", true});
   const auto requests = body_of(log).at("requests").as_array();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests.at(1).at("status"), 404);
@@ -318,7 +372,7 @@ class ThrottledEmulatorTest : public EmulatorTest {
   ThrottledEmulatorTest() : EmulatorTest(throttled()) {}
 };
 
-TEST_F(ThrottledEmulatorTest, ATokenBucketPerSubscription) {
+TEST_P(ThrottledEmulatorTest, ATokenBucketPerSubscription) {
   for (int i = 0; i < 3; ++i) ASSERT_EQ(call("GET", vms + "/sql01" + v).status, 200);
   const Response throttled = call("GET", vms + "/sql01" + v);
   EXPECT_EQ(throttled.status, 429);
@@ -352,7 +406,7 @@ class TightLimitsTest : public EmulatorTest {
   TightLimitsTest() : EmulatorTest(tight()) {}
 };
 
-TEST_F(TightLimitsTest, PointsPerVm) {
+TEST_P(TightLimitsTest, PointsPerVm) {
   ASSERT_EQ(create_collection("rpc-web01", "web01").status, 201);
   for (const char* name : {"a", "b"}) {
     ASSERT_EQ(call("PUT", rpcs + "/rpc-web01/restorePoints/" + name + v, "{}").status, 201);
@@ -365,7 +419,7 @@ TEST_F(TightLimitsTest, PointsPerVm) {
   EXPECT_EQ(header(call("GET", rpcs + "/rpc-web01" + v), "x-ms-ratelimit-remaining-subscription-reads").empty(), false);
 }
 
-TEST_F(TightLimitsTest, InstantAccessCreationsInFlightPerSubscriptionAndRegion) {
+TEST_P(TightLimitsTest, InstantAccessCreationsInFlightPerSubscriptionAndRegion) {
   ASSERT_EQ(create_collection("rpc-sql01", "sql01", R"(,"instantAccess":true)").status, 201);
   ASSERT_EQ(create_collection("rpc-sql02", "sql02", R"(,"instantAccess":true)").status, 201);
   const Response first = call("PUT", rpcs + "/rpc-sql01/restorePoints/a" + v, "{}");
@@ -376,7 +430,7 @@ TEST_F(TightLimitsTest, InstantAccessCreationsInFlightPerSubscriptionAndRegion) 
   EXPECT_EQ(call("PUT", rpcs + "/rpc-sql02/restorePoints/a" + v, "{}").status, 201);
 }
 
-TEST_F(EmulatorTest, ACopyOfACopyIsRefused) {
+TEST_P(EmulatorTest, ACopyOfACopyIsRefused) {
   ASSERT_EQ(create_collection("rpc-web01", "web01").status, 201);
   ASSERT_EQ(call("PUT", dr_rpcs + "/copies" + v,
                  R"({"location":"northeurope","properties":{"source":{"id":")" + rpcs + "/rpc-web01\"}}}")
@@ -387,6 +441,19 @@ TEST_F(EmulatorTest, ACopyOfACopyIsRefused) {
   EXPECT_EQ(again.status, 400);
   EXPECT_EQ(error_code(again), "OperationNotAllowed");
 }
+
+}  // namespace
+}  // namespace rpd::emulator
+
+namespace rpd::emulator {
+namespace {
+
+INSTANTIATE_TEST_SUITE_P(Transports, EmulatorTest, ::testing::Values(Transport::in_process, Transport::https),
+                         transport_name);
+INSTANTIATE_TEST_SUITE_P(Transports, ThrottledEmulatorTest,
+                         ::testing::Values(Transport::in_process, Transport::https), transport_name);
+INSTANTIATE_TEST_SUITE_P(Transports, TightLimitsTest, ::testing::Values(Transport::in_process, Transport::https),
+                         transport_name);
 
 }  // namespace
 }  // namespace rpd::emulator

@@ -11,6 +11,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/system/system_error.hpp>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 
 namespace rpd::emulator {
@@ -130,6 +131,21 @@ struct HttpsTestClient::State {
     buffer.clear();
   }
 
+  // Sends a request (connecting first when there is no connection) and reads the answer. Requests go out as bytes:
+  // one write operation serves well-formed and raw requests alike, and Beast's write machinery is slow to compile.
+  boost::system::result<TestResponse> exchange(std::string_view request_bytes, bool head_request) {
+    if (!connected()) {
+      if (const error_code error = connect()) return error;
+    }
+    const error_code error = run_on_stream(
+        [&](auto& stream, auto handler) { asio::async_write(stream, asio::buffer(request_bytes), std::move(handler)); });
+    if (error) {
+      close();
+      return error;
+    }
+    return read_response(head_request);
+  }
+
   // Reads the final response to the request just written, skipping interim 1xx answers (100 Continue).
   boost::system::result<TestResponse> read_response(bool head_request) {
     for (;;) {
@@ -171,9 +187,6 @@ HttpsTestClient::~HttpsTestClient() = default;
 boost::system::result<TestResponse> HttpsTestClient::try_request(std::string_view method, std::string_view target,
                                                                  std::string_view body, const TestHeaders& headers) {
   State& state = *state_;
-  if (!state.connected()) {
-    if (const error_code error = state.connect()) return error;
-  }
   http::request<http::string_body> message;
   message.version(11);
   message.method_string(method);
@@ -183,14 +196,9 @@ boost::system::result<TestResponse> HttpsTestClient::try_request(std::string_vie
   for (const auto& [name, value] : headers) message.insert(name, value);
   message.body() = std::string(body);
   message.prepare_payload();
-
-  const error_code error =
-      state.run_on_stream([&](auto& stream, auto handler) { http::async_write(stream, message, std::move(handler)); });
-  if (error) {
-    state.close();
-    return error;
-  }
-  return state.read_response(message.method() == http::verb::head);
+  std::ostringstream request_bytes;
+  request_bytes << message;
+  return state.exchange(request_bytes.str(), message.method() == http::verb::head);
 }
 
 TestResponse HttpsTestClient::request(std::string_view method, std::string_view target, std::string_view body,
@@ -203,17 +211,7 @@ TestResponse HttpsTestClient::request(std::string_view method, std::string_view 
 }
 
 boost::system::result<TestResponse> HttpsTestClient::try_raw_request(std::string_view bytes) {
-  State& state = *state_;
-  if (!state.connected()) {
-    if (const error_code error = state.connect()) return error;
-  }
-  const error_code error = state.run_on_stream(
-      [&](auto& stream, auto handler) { asio::async_write(stream, asio::buffer(bytes), std::move(handler)); });
-  if (error) {
-    state.close();
-    return error;
-  }
-  return state.read_response(false);
+  return state_->exchange(bytes, false);
 }
 
 void HttpsTestClient::set_timeout(std::chrono::milliseconds timeout) { state_->options.timeout = timeout; }
