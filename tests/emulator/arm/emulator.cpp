@@ -98,7 +98,9 @@ struct Emulator::State {
   Response admin(const Request& request, const Target& target);
   Response arm(const Request& request, const Target& target);
   std::optional<FaultRule> matching_fault(const Request& request, const Target& target);
-  bool take_token(const std::string& key, double capacity, double refill, int& remaining, int& wait_seconds);
+  // Refills the bucket for the time passed and, with `draw`, takes one token; false when it is empty.
+  bool take_token(const std::string& key, double capacity, double refill, bool draw, int& remaining,
+                  int& wait_seconds);
   bool authorized(const Principal& principal, const std::string& path) const;
   std::string guid();
 };
@@ -230,7 +232,7 @@ std::optional<FaultRule> Emulator::State::matching_fault(const Request& request,
   return std::nullopt;
 }
 
-bool Emulator::State::take_token(const std::string& key, double capacity, double refill, int& remaining,
+bool Emulator::State::take_token(const std::string& key, double capacity, double refill, bool draw, int& remaining,
                                  int& wait_seconds) {
   const EmulatorTime now = clock.now();
   auto [it, inserted] = buckets.try_emplace(key, Bucket{capacity, now});
@@ -242,7 +244,7 @@ bool Emulator::State::take_token(const std::string& key, double capacity, double
     remaining = 0;
     return false;
   }
-  bucket.tokens -= 1;
+  if (draw) bucket.tokens -= 1;
   remaining = static_cast<int>(bucket.tokens);
   return true;
 }
@@ -278,6 +280,15 @@ Response Emulator::State::arm(const Request& request, const Target& target) {
   if (!principal) return failure;
 
   Response response;
+  // Resource Manager's throttle, per subscription and principal: every answer past authentication says what is
+  // left in the bucket its kind of request draws from.
+  const std::string kind = request.method == "GET" ? "reads" : request.method == "DELETE" ? "deletes" : "writes";
+  const double capacity = kind == "reads" ? fixture.read_bucket : kind == "deletes" ? fixture.delete_bucket : fixture.write_bucket;
+  const double refill = kind == "reads" ? fixture.read_refill : kind == "deletes" ? fixture.delete_refill : fixture.write_refill;
+  const std::string subscription = target.segments.size() > 1 ? lower_ascii(target.segments[1]) : "";
+  const std::string bucket = subscription + "|" + principal->object_id + "|" + kind;
+  int remaining = 0;
+  bool drawn = false;
   const auto version = target.query.find("api-version");
   const bool is_operation = target.segments.size() == 8 && iequals_ascii(target.segments[4], "locations");
   if (version == target.query.end() || version->second.empty()) {
@@ -297,14 +308,9 @@ Response Emulator::State::arm(const Request& request, const Target& target) {
                              (request.method == "GET" ? "read" : request.method == "DELETE" ? "delete" : "write") +
                              "' over scope '" + target.path + "' or the scope is invalid.");
   } else {
-    // Resource Manager's throttle, per subscription and principal.
-    const std::string kind = request.method == "GET" ? "reads" : request.method == "DELETE" ? "deletes" : "writes";
-    const double capacity = kind == "reads" ? fixture.read_bucket : kind == "deletes" ? fixture.delete_bucket : fixture.write_bucket;
-    const double refill = kind == "reads" ? fixture.read_refill : kind == "deletes" ? fixture.delete_refill : fixture.write_refill;
-    const std::string subscription = target.segments.size() > 1 ? lower_ascii(target.segments[1]) : "";
-    int remaining = 0;
     int wait = 0;
-    if (!take_token(subscription + "|" + principal->object_id + "|" + kind, capacity, refill, remaining, wait)) {
+    drawn = true;
+    if (!take_token(bucket, capacity, refill, true, remaining, wait)) {
       response = arm_error(429, "SubscriptionRequestsThrottled",
                            "Number of '" + kind + "' requests for subscription '" + subscription +
                                "' exceeded the limit. Please try again after '" + std::to_string(wait) + "' seconds.");
@@ -313,8 +319,12 @@ Response Emulator::State::arm(const Request& request, const Target& target) {
       response = compute.handle(ArmRequest{request.method, target.segments, target.query, version->second, request.body});
       if (fault && fault->fail_operation) compute.fail_last_operation(fault->code, "Injected failure: " + fault->code + ".");
     }
-    response.headers.emplace_back("x-ms-ratelimit-remaining-subscription-" + kind, std::to_string(remaining));
   }
+  if (!drawn) {
+    int wait = 0;
+    take_token(bucket, capacity, refill, false, remaining, wait);  // refused before the throttle: nothing is drawn
+  }
+  response.headers.emplace_back("x-ms-ratelimit-remaining-subscription-" + kind, std::to_string(remaining));
   response.headers.emplace_back("x-ms-request-id", guid());
   response.headers.emplace_back("x-ms-correlation-request-id", guid());
   if (const std::string id = request.header("x-ms-client-request-id"); !id.empty()) {

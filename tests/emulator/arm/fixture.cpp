@@ -109,10 +109,22 @@ class FixtureReader {
     return rule;
   }
 
+  // A file named in the fixture, relative to the fixture's directory.
+  std::string file_text(const std::string& key, const std::string& file) {
+    const auto path = std::filesystem::path(file).is_absolute() ? std::filesystem::path(file)
+                                                                : std::filesystem::path(base_dir_) / file;
+    std::ifstream in(path);
+    std::ostringstream content;
+    content << in.rdbuf();
+    if (!in) fail(key + ": cannot read " + path.string());
+    return content.str();
+  }
+
   ServicePrincipal principal(const YAML::Node& node) {
     expect_keys(node, "service_principals[]",
                 {"tenant_id", "client_id", "object_id", "secret", "certificate_file", "certificate_pem",
-                 "federated_token"});
+                 "federated_token", "federated_issuer", "federated_subject", "federated_audience",
+                 "federated_issuer_key_pem", "federated_issuer_key_file"});
     ServicePrincipal principal;
     principal.tenant_id = required(node, "tenant_id");
     principal.client_id = required(node, "client_id");
@@ -121,15 +133,38 @@ class FixtureReader {
     principal.certificate_pem = optional(node, "certificate_pem");
     principal.federated_token = optional(node, "federated_token");
     if (auto file = optional(node, "certificate_file")) {
-      const auto path = std::filesystem::path(*file).is_absolute() ? std::filesystem::path(*file)
-                                                                   : std::filesystem::path(base_dir_) / *file;
-      std::ifstream in(path);
-      std::ostringstream pem;
-      pem << in.rdbuf();
-      if (!in) fail("certificate_file: cannot read " + path.string());
-      principal.certificate_pem = pem.str();
+      principal.certificate_pem = file_text("certificate_file", *file);
     }
+    principal.federated_credential = federated_credential(node);
     return principal;
+  }
+
+  // federated_issuer and federated_subject declare the credential; the other federated_ keys refine it.
+  std::optional<FederatedCredential> federated_credential(const YAML::Node& node) {
+    const auto issuer = optional(node, "federated_issuer");
+    const auto subject = optional(node, "federated_subject");
+    const auto audience = optional(node, "federated_audience");
+    const auto key_pem = optional(node, "federated_issuer_key_pem");
+    const auto key_file = optional(node, "federated_issuer_key_file");
+    if (!issuer && !subject) {
+      if (audience || key_pem || key_file) fail("service_principals[]: federated_ keys without federated_issuer");
+      return std::nullopt;
+    }
+    if (!issuer || !subject) {
+      fail("service_principals[]: federated_issuer and federated_subject go together");
+      return std::nullopt;
+    }
+    if (key_pem && key_file) {
+      fail("service_principals[]: federated_issuer_key_pem or federated_issuer_key_file, not both");
+    }
+
+    FederatedCredential credential;
+    credential.issuer = *issuer;
+    credential.subject = *subject;
+    if (audience) credential.audience = *audience;
+    credential.issuer_key_pem = key_pem;
+    if (key_file) credential.issuer_key_pem = file_text("federated_issuer_key_file", *key_file);
+    return credential;
   }
 
   Disk disk(const YAML::Node& node, const std::string& where, int default_lun) {

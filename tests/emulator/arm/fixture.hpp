@@ -28,13 +28,25 @@ struct VirtualMachine {
   std::vector<Disk> data_disks;
 };
 
+// Workload identity: the application trusts tokens that an external OIDC issuer (a Kubernetes cluster, say)
+// issues to one subject for one audience.
+struct FederatedCredential {
+  std::string issuer;   // "https://oidc.example.test/cluster1"
+  std::string subject;  // "system:serviceaccount:backup:restorepointd"
+  std::string audience = "api://AzureADTokenExchange";
+  // The issuer's RS256 public key ("-----BEGIN PUBLIC KEY-----", e.g. the cluster's sa.pub). Entra fetches
+  // the issuer's keys itself; the emulator cannot, so without this key it checks no signature at all.
+  std::optional<std::string> issuer_key_pem{};
+};
+
 struct ServicePrincipal {
   std::string tenant_id;
   std::string client_id;
   std::optional<std::string> secret;
   std::optional<std::string> certificate_pem;  // the public certificate whose key signs assertions
-  std::optional<std::string> federated_token;  // workload identity: the accepted assertion
+  std::optional<std::string> federated_token;  // workload identity, simply: the one accepted assertion
   std::string object_id;
+  std::optional<FederatedCredential> federated_credential{};  // workload identity: JWTs from a trusted issuer
 };
 
 struct ManagedIdentity {
@@ -95,7 +107,7 @@ struct Fixture {
 
 Result<Fixture> load_fixture(const std::string& path);
 Result<Fixture> parse_fixture(const std::string& yaml_text);
-// `base_dir` resolves relative certificate_file paths.
+// `base_dir` resolves relative certificate_file and federated_issuer_key_file paths.
 Result<Fixture> parse_fixture(const std::string& yaml_text, const std::string& base_dir);
 
 }  // namespace rpd::emulator

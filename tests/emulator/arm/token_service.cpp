@@ -47,15 +47,6 @@ std::string_view without_trailing_slash(std::string_view url) {
   return url;
 }
 
-// The first header of that name, or "". A local lookup rather than Request::header() so that this
-// file stands alone (the servers' translation unit defines that one).
-std::string header_value(const Request& request, std::string_view name) {
-  for (const auto& [key, value] : request.headers) {
-    if (iequals(key, name)) return value;
-  }
-  return {};
-}
-
 // Text that ends up inside a quoted header parameter (WWW-Authenticate) may come from a token the client
 // sent: keep quotes, backslashes and control characters out so that it cannot break the header.
 std::string header_safe(std::string_view text) {
@@ -144,6 +135,13 @@ X509Ptr read_certificate(std::string_view pem) {
   const BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return nullptr;
   return X509Ptr(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+}
+
+// A "-----BEGIN PUBLIC KEY-----" PEM (SubjectPublicKeyInfo).
+PkeyPtr read_public_key(std::string_view pem) {
+  const BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return nullptr;
+  return PkeyPtr(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
 }
 
 // The certificate's thumbprint: the digest of its DER encoding.
@@ -314,6 +312,22 @@ bool audience_matches(const json::object& claims, std::string_view expected) {
   return false;
 }
 
+// The `aud` claim for an error message: the string, or the strings of the array separated by commas.
+std::string audience_text(const json::object& claims) {
+  const json::value* audience = claims.if_contains("aud");
+  if (audience == nullptr) return {};
+  if (audience->is_string()) return std::string(audience->get_string());
+  std::string text;
+  if (const auto* list = audience->if_array()) {
+    for (const json::value& item : *list) {
+      if (!item.is_string()) continue;
+      if (!text.empty()) text += ',';
+      text += item.get_string();
+    }
+  }
+  return text;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Request parsing
 
@@ -362,6 +376,9 @@ struct EntraError {
 
 constexpr std::string_view certificate_docs =
     "Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .";
+constexpr std::string_view workload_identity_docs =
+    "Check your federated identity credential Subject, Audience and Issuer against the presented assertion. "
+    "https://learn.microsoft.com/entra/workload-id/workload-identity-federation";
 
 EntraError unknown_tenant(std::string_view tenant) {
   return {400, "invalid_tenant", 90002,
@@ -454,12 +471,12 @@ EntraError bad_assertion_signature(std::string_view client_id, std::string_view 
               std::string(thumbprint) + "', Found key for app Id '" + std::string(client_id) + "'.]"};
 }
 
-EntraError assertion_out_of_time(EmulatorTime now, std::optional<std::int64_t> not_before, std::int64_t expiry) {
+EntraError assertion_out_of_time(EmulatorTime now, std::optional<std::int64_t> not_before, std::int64_t expiry,
+                                 std::string_view docs) {
   return {401, "invalid_client", 700024,
           "Client assertion is not within its valid time range. Current time: " + dotnet_round_trip(now) +
               ", assertion valid from " + dotnet_round_trip(from_unix_seconds(not_before.value_or(0))) +
-              ", expiry time of assertion " + dotnet_round_trip(from_unix_seconds(expiry)) + ". " +
-              std::string(certificate_docs)};
+              ", expiry time of assertion " + dotnet_round_trip(from_unix_seconds(expiry)) + ". " + std::string(docs)};
 }
 
 EntraError wrong_assertion_audience() {
@@ -477,12 +494,31 @@ EntraError no_federated_record() {
   return {400, "invalid_request", 70021, "No matching federated identity record found for presented assertion."};
 }
 
+EntraError no_federated_record(std::string_view issuer, std::string_view subject, std::string_view audience) {
+  EntraError error = no_federated_record();
+  error.description += " Assertion Issuer: '" + std::string(issuer) + "'. Assertion Subject: '" + std::string(subject) +
+                       "'. Assertion Audience: '" + std::string(audience) + "'. " + std::string(workload_identity_docs);
+  return error;
+}
+
+EntraError wrong_federated_audience(std::string_view audience) {
+  return {401, "invalid_client", 700212,
+          "No matching federated identity record found for presented assertion audience '" + std::string(audience) +
+              "'. " + std::string(workload_identity_docs)};
+}
+
+EntraError bad_federated_signature(std::string_view issuer, std::string_view key_id) {
+  return {401, "invalid_client", 700027,
+          "Client assertion contains an invalid signature. [Reason - No key of issuer '" + std::string(issuer) +
+              "' verifies the signature., Key id used by client: '" + std::string(key_id) + "'.]"};
+}
+
 // Entra's error body, with the trace id, correlation id (the client's `client-request-id` when it sent
 // one) and timestamp repeated at the end of the description as the real service does.
 Response entra_error_response(const Request& request, const EntraError& rejection, EmulatorTime now,
                               std::string_view authority) {
   const std::string trace_id = random_guid();
-  const std::string client_request_id = header_safe(header_value(request, "client-request-id"));
+  const std::string client_request_id = header_safe(request.header("client-request-id"));
   const std::string correlation_id = client_request_id.empty() ? random_guid() : client_request_id;
   const std::string timestamp = entra_timestamp(now);
 
@@ -521,6 +557,18 @@ Response not_found() {
 // Client credentials
 
 constexpr std::string_view jwt_bearer_assertion_type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+// exp and nbf of a client assertion, with the clock skew Entra allows.
+std::optional<EntraError> check_assertion_time(const json::object& claims, std::int64_t expiry, EmulatorTime now,
+                                               std::string_view docs) {
+  const auto not_before = seconds_member(claims, "nbf");
+  const std::int64_t current = unix_seconds(now);
+  if (expiry + assertion_clock_skew_seconds <= current ||
+      (not_before && *not_before - assertion_clock_skew_seconds > current)) {
+    return assertion_out_of_time(now, not_before, expiry, docs);
+  }
+  return std::nullopt;
+}
 
 // An assertion signed by the service principal's certificate (what MSAL builds for a certificate credential).
 std::optional<EntraError> check_certificate_assertion(std::string_view assertion, const ServicePrincipal& principal,
@@ -562,13 +610,48 @@ std::optional<EntraError> check_certificate_assertion(std::string_view assertion
   if (!iequals(*issuer, principal.client_id) || !iequals(*subject, principal.client_id)) {
     return wrong_assertion_subject();
   }
-  const auto not_before = seconds_member(jwt->claims, "nbf");
-  const std::int64_t current = unix_seconds(now);
-  if (*expiry + assertion_clock_skew_seconds <= current ||
-      (not_before && *not_before - assertion_clock_skew_seconds > current)) {
-    return assertion_out_of_time(now, not_before, *expiry);
+  return check_assertion_time(jwt->claims, *expiry, now, certificate_docs);
+}
+
+// A workload identity assertion: a JWT that the external issuer trusted by the principal's federated
+// credential issued (a Kubernetes service account token, say) to that credential's subject and audience.
+// It rotates: any such JWT will do, not one particular token.
+std::optional<EntraError> check_federated_assertion(std::string_view assertion, const FederatedCredential& credential,
+                                                    EmulatorTime now) {
+  const auto jwt = decode_jwt(assertion);
+  if (!jwt) return no_federated_record();
+  // Entra matches issuer and subject exactly, case included.
+  const std::string issuer = string_member(jwt->claims, "iss").value_or("");
+  const std::string subject = string_member(jwt->claims, "sub").value_or("");
+  if (issuer != credential.issuer || subject != credential.subject) {
+    return no_federated_record(issuer, subject, audience_text(jwt->claims));
   }
-  return std::nullopt;
+
+  // Entra verifies the signature with the keys the issuer publishes (the jwks_uri of its OIDC discovery
+  // document). The emulator cannot fetch them: it verifies the signature only when the fixture gives the
+  // issuer's key, and without one it accepts the JWT whatever its signature.
+  if (credential.issuer_key_pem) {
+    const PkeyPtr key = read_public_key(*credential.issuer_key_pem);
+    if (!key || string_member(jwt->header, "alg") != "RS256" ||
+        !verify_rsa_signature(key.get(), "RS256", jwt->signed_part, jwt->signature)) {
+      return bad_federated_signature(issuer, string_member(jwt->header, "kid").value_or(""));
+    }
+  }
+
+  if (!audience_matches(jwt->claims, credential.audience)) {
+    return wrong_federated_audience(audience_text(jwt->claims));
+  }
+  const auto expiry = seconds_member(jwt->claims, "exp");
+  if (!expiry) return malformed_assertion();
+  return check_assertion_time(jwt->claims, *expiry, now, workload_identity_docs);
+}
+
+// A principal may hold both a certificate and a federated credential: an assertion its client issued
+// itself (iss is the client id) is a certificate assertion, any other a federated one.
+bool is_self_issued(std::string_view assertion, const ServicePrincipal& principal) {
+  const auto jwt = decode_jwt(assertion);
+  const auto issuer = jwt ? string_member(jwt->claims, "iss") : std::nullopt;
+  return issuer && iequals(*issuer, principal.client_id);
 }
 
 // Whichever credential the request carries, checked against the fixture; nullopt when it is good.
@@ -578,8 +661,11 @@ std::optional<EntraError> check_credential(const FormFields& form, const Service
     const auto type = field(form, "client_assertion_type");
     if (!type) return missing_parameter("client_assertion_type");
     if (*type != jwt_bearer_assertion_type) return wrong_assertion_type(*type);
-    // Workload identity: the fixture declares the one token its federated credential accepts.
+    // Workload identity, simply: the fixture declares the one token it accepts.
     if (principal.federated_token && constant_time_equal(*assertion, *principal.federated_token)) return std::nullopt;
+    if (principal.federated_credential && !(principal.certificate_pem && is_self_issued(*assertion, principal))) {
+      return check_federated_assertion(*assertion, *principal.federated_credential, now);
+    }
     if (principal.certificate_pem) return check_certificate_assertion(*assertion, principal, token_url, now);
     if (principal.federated_token) return no_federated_record();
     return key_not_registered(principal.client_id, "");
@@ -706,10 +792,10 @@ Response TokenService::handle_imds_request(const Request& request) {
     return response;
   }
   // IMDS refuses anything that went through a proxy; clients must bypass HTTP(S)_PROXY for it.
-  if (!header_value(request, "X-Forwarded-For").empty()) {
+  if (!request.header("X-Forwarded-For").empty()) {
     return imds_error(400, "invalid_request", "Request contains X-Forwarded-For header");
   }
-  if (!iequals(header_value(request, "Metadata"), "true")) {
+  if (!iequals(request.header("Metadata"), "true")) {
     return imds_error(400, "invalid_request", "Required metadata header not specified");
   }
 
@@ -772,7 +858,7 @@ std::optional<Principal> TokenService::authenticate(const Request& request, Resp
   };
   constexpr std::string_view invalid_token = "The access token is invalid.";
 
-  const std::string authorization = header_value(request, "Authorization");
+  const std::string authorization = request.header("Authorization");
   if (authorization.empty()) {
     return fail("AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.",
                 "The authentication failed because of missing 'Authorization' header.");

@@ -5,10 +5,13 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include <unistd.h>
 
 #include <array>
 #include <boost/json.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <utility>
@@ -30,6 +33,10 @@ constexpr const char* kCertificateClient = "a1b2c3d4-0000-4000-8000-000000000002
 constexpr const char* kFederatedClient = "a1b2c3d4-0000-4000-8000-000000000003";
 constexpr const char* kFederatedToken = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2ln";
 constexpr const char* kOtherTenantClient = "a1b2c3d4-0000-4000-8000-000000000004";
+// The federated credential of kFederatedClient: a Kubernetes cluster's service account.
+constexpr const char* kIssuer = "https://oidc.example.test/cluster1";
+constexpr const char* kSubject = "system:serviceaccount:backup:restorepointd";
+constexpr const char* kTokenExchange = "api://AzureADTokenExchange";
 
 constexpr const char* kSystemIdentityClient = "5e7a0000-0000-4000-8000-00000000000a";
 constexpr const char* kUserIdentityClient = "5e7a0000-0000-4000-8000-00000000000b";
@@ -201,6 +208,34 @@ json::object x5t_header(const SigningKey& named, std::string_view algorithm = "R
   return {{"alg", algorithm}, {"typ", "JWT"}, {"x5t", base64url(named.sha1_thumbprint)}};
 }
 
+// What the kubelet writes to AZURE_FEDERATED_TOKEN_FILE: a service account token for kSubject, valid an hour.
+json::object service_account_claims(EmulatorTime issued) {
+  const std::int64_t seconds = unix_seconds(issued);
+  return {{"aud", json::array{kTokenExchange}},
+          {"iss", kIssuer},
+          {"sub", kSubject},
+          {"iat", seconds},
+          {"nbf", seconds},
+          {"exp", seconds + 3600},
+          {"kubernetes.io",
+           json::object{{"namespace", "backup"}, {"serviceaccount", json::object{{"name", "restorepointd"}}}}}};
+}
+
+std::string service_account_token(const json::object& claims, const SigningKey& signer = stranger_key()) {
+  return make_jwt(signer.key.get(), "RS256", {{"alg", "RS256"}, {"kid", "cluster1-key"}}, claims);
+}
+
+FederatedCredential kubernetes_credential() { return {.issuer = kIssuer, .subject = kSubject}; }
+
+// The issuer's key as a fixture holds it: "-----BEGIN PUBLIC KEY-----".
+std::string public_key_pem(EVP_PKEY* key) {
+  const BioPtr bio(BIO_new(BIO_s_mem()));
+  EXPECT_EQ(PEM_write_bio_PUBKEY(bio.get(), key), 1);
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(length));
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Requests and responses
 
@@ -326,7 +361,8 @@ Fixture make_fixture() {
       {kTenant, kSecretClient, kSecret, std::nullopt, std::nullopt, "0b1e0000-0000-4000-8000-000000000001"},
       {kTenant, kCertificateClient, std::nullopt, registered_key().certificate_pem, std::nullopt,
        "0b1e0000-0000-4000-8000-000000000002"},
-      {kTenant, kFederatedClient, std::nullopt, std::nullopt, kFederatedToken, "0b1e0000-0000-4000-8000-000000000003"},
+      {kTenant, kFederatedClient, std::nullopt, std::nullopt, kFederatedToken, "0b1e0000-0000-4000-8000-000000000003",
+       kubernetes_credential()},
       {kOtherTenant, kOtherTenantClient, "other-secret", std::nullopt, std::nullopt,
        "0b1e0000-0000-4000-8000-000000000004"},
   };
@@ -657,6 +693,184 @@ TEST_F(TokenServiceTest, OtherFederatedTokenIs70021) {
   const Response response = token(assertion_form(kFederatedClient, rotated_away));
   expect_entra_error(response, 400, "invalid_request", 70021);
   EXPECT_EQ(response.body.find(kFederatedToken), std::string::npos);
+}
+
+TEST_F(TokenServiceTest, RotatedServiceAccountTokensAreEachAccepted) {
+  // The client re-reads the token file: each token the cluster projects into it must do.
+  const std::string first = service_account_token(service_account_claims(kStart));
+  clock_.advance(50min);
+  json::object claims = service_account_claims(kStart + 50min);
+  claims["aud"] = kTokenExchange;  // a single string is as good as an array holding it
+  const std::string second = service_account_token(claims);
+  ASSERT_NE(first, second);
+
+  for (const std::string& assertion : {first, second}) {
+    const Response response = token(assertion_form(kFederatedClient, assertion));
+    ASSERT_EQ(response.status, 200) << response.body;
+    EXPECT_EQ(decode_jwt(std::string(body_of(response).at("access_token").as_string())).claims.at("appid"),
+              kFederatedClient);
+  }
+}
+
+TEST_F(TokenServiceTest, ServiceAccountTokenFromAnotherIssuerIs70021) {
+  json::object claims = service_account_claims(kStart);
+  claims["iss"] = "https://oidc.example.test/cluster2";
+  const Response response = token(assertion_form(kFederatedClient, service_account_token(claims)));
+  expect_entra_error(response, 400, "invalid_request", 70021);
+  EXPECT_NE(response.body.find("Assertion Issuer: 'https://oidc.example.test/cluster2'"), std::string::npos)
+      << response.body;
+}
+
+TEST_F(TokenServiceTest, ServiceAccountTokenForAnotherSubjectIs70021) {
+  // Entra matches the subject exactly, case included.
+  for (const char* subject : {"system:serviceaccount:default:default", "system:serviceaccount:Backup:restorepointd"}) {
+    SCOPED_TRACE(subject);
+    json::object claims = service_account_claims(kStart);
+    claims["sub"] = subject;
+    const Response response = token(assertion_form(kFederatedClient, service_account_token(claims)));
+    expect_entra_error(response, 400, "invalid_request", 70021);
+    EXPECT_NE(response.body.find(std::string("Assertion Subject: '") + subject + "'"), std::string::npos);
+  }
+}
+
+TEST_F(TokenServiceTest, ServiceAccountTokenForAnotherAudienceIs700212) {
+  for (const json::value& audience : {json::value("api://other"), json::value(json::array{"api://other", "x"})}) {
+    SCOPED_TRACE(json::serialize(audience));
+    json::object claims = service_account_claims(kStart);
+    claims["aud"] = audience;
+    const Response response = token(assertion_form(kFederatedClient, service_account_token(claims)));
+    expect_entra_error(response, 401, "invalid_client", 700212);
+    EXPECT_NE(response.body.find("audience 'api://other"), std::string::npos) << response.body;
+  }
+}
+
+TEST_F(TokenServiceTest, ServiceAccountTokenOutOfItsTimeIs700024) {
+  // Expired ten minutes ago: beyond the five minutes of skew.
+  std::string assertion = service_account_token(service_account_claims(kStart - 70min));
+  expect_entra_error(token(assertion_form(kFederatedClient, assertion)), 401, "invalid_client", 700024);
+
+  // Expired two minutes ago: within the skew.
+  assertion = service_account_token(service_account_claims(kStart - 62min));
+  EXPECT_EQ(token(assertion_form(kFederatedClient, assertion)).status, 200);
+
+  // Not valid for another ten minutes.
+  assertion = service_account_token(service_account_claims(kStart + 10min));
+  expect_entra_error(token(assertion_form(kFederatedClient, assertion)), 401, "invalid_client", 700024);
+
+  json::object claims = service_account_claims(kStart);
+  claims.erase("exp");
+  expect_entra_error(token(assertion_form(kFederatedClient, service_account_token(claims))), 400, "invalid_request",
+                     50027);
+}
+
+TEST_F(TokenServiceTest, ServiceAccountTokenNeedsTheJwtBearerType) {
+  const std::string assertion = service_account_token(service_account_claims(kStart));
+  expect_entra_error(token(with(assertion_form(kFederatedClient, assertion), "client_assertion_type", "saml")), 400,
+                     "invalid_request", 50027);
+}
+
+TEST_F(TokenServiceTest, WithTheIssuerKeyOnlyTokensItSignedAreAccepted) {
+  fixture_.service_principals[2].federated_credential->issuer_key_pem = public_key_pem(registered_key().key.get());
+
+  const std::string signed_by_issuer = service_account_token(service_account_claims(kStart), registered_key());
+  const Response accepted = token(assertion_form(kFederatedClient, signed_by_issuer));
+  EXPECT_EQ(accepted.status, 200) << accepted.body;
+
+  const std::string signed_by_stranger = service_account_token(service_account_claims(kStart), stranger_key());
+  expect_entra_error(token(assertion_form(kFederatedClient, signed_by_stranger)), 401, "invalid_client", 700027);
+
+  // The issuer's signature presented under another algorithm does not pass either.
+  for (const char* algorithm : {"none", "HS256", "PS256"}) {
+    SCOPED_TRACE(algorithm);
+    const std::string assertion =
+        make_jwt(registered_key().key.get(), "RS256", {{"alg", algorithm}}, service_account_claims(kStart));
+    expect_entra_error(token(assertion_form(kFederatedClient, assertion)), 401, "invalid_client", 700027);
+  }
+}
+
+TEST_F(TokenServiceTest, WithoutTheIssuerKeyNoSignatureIsChecked) {
+  // Whoever signed it: the emulator cannot fetch the issuer's keys (see check_federated_assertion).
+  const std::string assertion = service_account_token(service_account_claims(kStart), stranger_key());
+  EXPECT_EQ(token(assertion_form(kFederatedClient, assertion)).status, 200);
+}
+
+TEST_F(TokenServiceTest, FederatedAudienceComesFromTheFixture) {
+  fixture_.service_principals[2].federated_credential->audience = "api://restorepointd";
+  json::object claims = service_account_claims(kStart);
+  expect_entra_error(token(assertion_form(kFederatedClient, service_account_token(claims))), 401, "invalid_client",
+                     700212);
+  claims["aud"] = "api://restorepointd";
+  EXPECT_EQ(token(assertion_form(kFederatedClient, service_account_token(claims))).status, 200);
+}
+
+TEST_F(TokenServiceTest, CertificateAndFederatedCredentialOnOnePrincipal) {
+  fixture_.service_principals[1].federated_credential = kubernetes_credential();
+  const std::string certificate_assertion =
+      make_jwt(registered_key().key.get(), "RS256", x5t_header(registered_key()), assertion_claims(kStart));
+  EXPECT_EQ(token(assertion_form(kCertificateClient, certificate_assertion)).status, 200);
+  const std::string federated_assertion = service_account_token(service_account_claims(kStart));
+  EXPECT_EQ(token(assertion_form(kCertificateClient, federated_assertion)).status, 200);
+}
+
+TEST_F(TokenServiceTest, ServiceAccountTokenForAPrincipalWithoutFederatedCredentialIs700027) {
+  const std::string assertion = service_account_token(service_account_claims(kStart));
+  expect_entra_error(token(assertion_form(kSecretClient, assertion)), 401, "invalid_client", 700027);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The fixture's federated credentials
+
+TEST(FederatedCredentialFixture, SmallFixtureDeclaresOne) {
+  const auto fixture = load_fixture(std::string(RESTOREPOINTD_SOURCE_DIR) + "/tests/emulator/fixtures/small.yaml");
+  ASSERT_TRUE(fixture) << fixture.error().message;
+  const ServicePrincipal& principal = fixture->service_principals.at(2);
+  EXPECT_EQ(principal.client_id, "33333333-3333-4333-8333-333333333333");
+  EXPECT_TRUE(principal.federated_token);
+  ASSERT_TRUE(principal.federated_credential);
+  EXPECT_EQ(principal.federated_credential->issuer, kIssuer);
+  EXPECT_EQ(principal.federated_credential->subject, kSubject);
+  EXPECT_EQ(principal.federated_credential->audience, kTokenExchange);
+  EXPECT_FALSE(principal.federated_credential->issuer_key_pem);
+  EXPECT_FALSE(fixture->service_principals.at(0).federated_credential);
+}
+
+std::string principal_yaml(const std::string& federated_keys) {
+  return "tenants: [ t ]\nservice_principals:\n  - { tenant_id: t, client_id: c, " + federated_keys + " }\n";
+}
+
+TEST(FederatedCredentialFixture, ReadsAudienceAndIssuerKey) {
+  const auto inline_key = parse_fixture(
+      principal_yaml("federated_issuer: i, federated_subject: s, federated_audience: a, federated_issuer_key_pem: k"));
+  ASSERT_TRUE(inline_key) << inline_key.error().message;
+  const FederatedCredential& credential = *inline_key->service_principals.at(0).federated_credential;
+  EXPECT_EQ(credential.issuer, "i");
+  EXPECT_EQ(credential.subject, "s");
+  EXPECT_EQ(credential.audience, "a");
+  EXPECT_EQ(credential.issuer_key_pem, "k");
+
+  // A key file is found relative to the fixture's directory.
+  const auto directory = std::filesystem::temp_directory_path() / ("federated-fixture-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(directory);
+  const std::string pem = public_key_pem(registered_key().key.get());
+  std::ofstream(directory / "issuer.pem") << pem;
+  const auto key_file =
+      parse_fixture(principal_yaml("federated_issuer: i, federated_subject: s, federated_issuer_key_file: issuer.pem"),
+                    directory.string());
+  std::filesystem::remove_all(directory);
+  ASSERT_TRUE(key_file) << key_file.error().message;
+  EXPECT_EQ(key_file->service_principals.at(0).federated_credential->issuer_key_pem, pem);
+}
+
+TEST(FederatedCredentialFixture, IncompleteDeclarationsFailLoudly) {
+  for (const char* keys :
+       {"federated_issuer: i", "federated_subject: s", "federated_audience: a", "federated_issuer_key_pem: k",
+        "federated_issuer: i, federated_subject: s, federated_issuer_key_file: /nonexistent.pem",
+        "federated_issuer: i, federated_subject: s, federated_issuer_key_pem: k, "
+        "federated_issuer_key_file: k.pem",
+        "federated_issuer: i, federated_subject: s, federated_issuer_key: k"}) {
+    SCOPED_TRACE(keys);
+    EXPECT_FALSE(parse_fixture(principal_yaml(keys)));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -214,7 +214,7 @@ std::optional<HttpResponse> answer_to_read_error(const error_code& error) {
 
 // One connection, from the TLS handshake to the close: request after request until the client or a fault ends it.
 template <class Stream>
-asio::awaitable<void> serve_connection(Stream stream, std::shared_ptr<ssl::context> /*kept alive for stream*/,
+asio::awaitable<void> serve_connection(Stream stream, std::shared_ptr<ssl::context> /*outlives the stream*/,
                                        Handler* handler, ServerOptions options) {
   auto& tcp_layer = beast::get_lowest_layer(stream);
   if constexpr (uses_tls<Stream>) {
@@ -296,6 +296,8 @@ void report_crash(std::exception_ptr failure) {
     std::rethrow_exception(failure);
   } catch (const std::exception& error) {
     std::cerr << "azure-emulator: a connection failed: " << error.what() << std::endl;
+  } catch (...) {
+    std::cerr << "azure-emulator: a connection failed with an unknown exception" << std::endl;
   }
 }
 
@@ -311,10 +313,11 @@ asio::awaitable<void> accept_connections(std::shared_ptr<tcp::acceptor> acceptor
       co_await pause.async_wait(nothrow_awaitable);
       continue;
     }
-    socket.set_option(tcp::no_delay(true), error);  // responses are small; do not let Nagle hold them back
+    error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);  // answers are small; Nagle would hold them back
     if constexpr (uses_tls<Stream>) {
-      asio::co_spawn(acceptor->get_executor(), serve_connection(TlsStream(std::move(socket), *tls), tls, handler, options),
-                     report_crash);
+      asio::co_spawn(acceptor->get_executor(),
+                     serve_connection(TlsStream(std::move(socket), *tls), tls, handler, options), report_crash);
     } else {
       asio::co_spawn(acceptor->get_executor(), serve_connection(PlainStream(std::move(socket)), tls, handler, options),
                      report_crash);
@@ -322,6 +325,7 @@ asio::awaitable<void> accept_connections(std::shared_ptr<tcp::acceptor> acceptor
   }
 }
 
+// An acceptor listening on `endpoint`; local_endpoint() then tells the port the system chose for port 0.
 Result<std::shared_ptr<tcp::acceptor>> open_acceptor(asio::io_context& io, const tcp::endpoint& endpoint) {
   auto acceptor = std::make_shared<tcp::acceptor>(io);
   error_code error;
@@ -329,6 +333,7 @@ Result<std::shared_ptr<tcp::acceptor>> open_acceptor(asio::io_context& io, const
   if (!error) acceptor->set_option(asio::socket_base::reuse_address(true), error);
   if (!error) acceptor->bind(endpoint, error);
   if (!error) acceptor->listen(asio::socket_base::max_listen_connections, error);
+  if (!error) acceptor->local_endpoint(error);
   if (error) return make_error("cannot listen on " + to_string(endpoint) + ": " + error.message());
   return acceptor;
 }

@@ -201,14 +201,16 @@ TEST_F(ServerTest, ClientWithAnotherCaRejectsTheServer) {
   const auto response = client.try_request("GET", "/");
   ASSERT_FALSE(response);
   EXPECT_EQ(response.error().category(), asio::error::get_ssl_category());
-  EXPECT_NE(response.error().message().find("certificate verify failed"), std::string::npos) << response.error().message();
+  EXPECT_NE(response.error().message().find("certificate verify failed"), std::string::npos)
+      << response.error().message();
 }
 
 TEST_F(ServerTest, ClientExpectingAnotherHostNameRejectsTheServer) {
   auto client = https_client({.host = "management.azure.com"});
   const auto response = client.try_request("GET", "/");
   ASSERT_FALSE(response);
-  EXPECT_NE(response.error().message().find("certificate verify failed"), std::string::npos) << response.error().message();
+  EXPECT_NE(response.error().message().find("certificate verify failed"), std::string::npos)
+      << response.error().message();
 }
 
 TEST_F(ServerTest, ResetDropsTheConnectionWithoutAnAnswer) {
@@ -328,8 +330,8 @@ TEST_F(ServerTest, AFailingHandlerAnswers500AndTheServerGoesOn) {
 
 TEST_F(ServerTest, ServesPlainHttpOnTheImdsListener) {
   auto client = http_client();
-  const auto response = client.request("GET", "/metadata/identity/oauth2/token?api-version=2018-02-01",
-                                       "", {{"Metadata", "true"}});
+  const auto response =
+      client.request("GET", "/metadata/identity/oauth2/token?api-version=2018-02-01", "", {{"Metadata", "true"}});
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body.substr(0, response.body.find('\n')),
             "GET /metadata/identity/oauth2/token?api-version=2018-02-01 http");

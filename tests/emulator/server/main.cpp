@@ -13,8 +13,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <cerrno>
 #include <charconv>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <exception>
@@ -132,7 +132,8 @@ int run(int argc, char** argv) {
     return exit_usage;
   }
 
-  ScaledClock clock(time_scale, std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+  ScaledClock clock(time_scale,
+                    std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
   Emulator emulator(std::move(fixture).value(), clock, EmulatorOptions{.seed = seed});
 
   const auto identity = generate_tls_identity();

@@ -111,7 +111,8 @@ struct HttpsTestClient::State {
       plain.emplace(io);
     }
     tcp_layer().expires_after(options.timeout);
-    error_code error = run_to_completion(io, [&](auto handler) { tcp_layer().async_connect(endpoint, std::move(handler)); });
+    error_code error =
+        run_to_completion(io, [&](auto handler) { tcp_layer().async_connect(endpoint, std::move(handler)); });
     if (!error && secure) {
       tcp_layer().expires_after(options.timeout);
       error = run_to_completion(
@@ -137,8 +138,9 @@ struct HttpsTestClient::State {
     if (!connected()) {
       if (const error_code error = connect()) return error;
     }
-    const error_code error = run_on_stream(
-        [&](auto& stream, auto handler) { asio::async_write(stream, asio::buffer(request_bytes), std::move(handler)); });
+    const error_code error = run_on_stream([&](auto& stream, auto handler) {
+      asio::async_write(stream, asio::buffer(request_bytes), std::move(handler));
+    });
     if (error) {
       close();
       return error;
@@ -152,8 +154,8 @@ struct HttpsTestClient::State {
       http::response_parser<http::string_body> parser;
       parser.body_limit(response_body_limit);
       parser.skip(head_request);  // a HEAD answer announces a length but has no body
-      const error_code error =
-          run_on_stream([&](auto& stream, auto handler) { http::async_read(stream, buffer, parser, std::move(handler)); });
+      const error_code error = run_on_stream(
+          [&](auto& stream, auto handler) { http::async_read(stream, buffer, parser, std::move(handler)); });
       if (error) {
         close();
         return error;

@@ -98,15 +98,15 @@ Result<CertificatePtr> make_certificate(const CertificateRequest& request) {
   X509* const issuer = request.issuer != nullptr ? request.issuer : certificate.get();
 
   X509_NAME* const subject = X509_get_subject_name(certificate.get());
-  const bool fields_set =
-      X509_set_version(certificate.get(), X509_VERSION_3) == 1 && set_random_serial(certificate.get()) &&
-      // An hour in the past: a client whose clock runs a little behind still accepts it.
-      X509_gmtime_adj(X509_getm_notBefore(certificate.get()), -one_hour) != nullptr &&
-      X509_gmtime_adj(X509_getm_notAfter(certificate.get()), thirty_days - one_hour) != nullptr &&
-      X509_set_pubkey(certificate.get(), request.subject_key) == 1 &&
-      add_name_entry(subject, "O", "restorepointd azure-emulator") &&
-      add_name_entry(subject, "CN", request.common_name) &&
-      X509_set_issuer_name(certificate.get(), X509_get_subject_name(issuer)) == 1;
+  const bool fields_set = X509_set_version(certificate.get(), X509_VERSION_3) == 1 &&
+                          set_random_serial(certificate.get()) &&
+                          // An hour in the past: a client whose clock runs a little behind still accepts it.
+                          X509_gmtime_adj(X509_getm_notBefore(certificate.get()), -one_hour) != nullptr &&
+                          X509_gmtime_adj(X509_getm_notAfter(certificate.get()), thirty_days - one_hour) != nullptr &&
+                          X509_set_pubkey(certificate.get(), request.subject_key) == 1 &&
+                          add_name_entry(subject, "O", "restorepointd azure-emulator") &&
+                          add_name_entry(subject, "CN", request.common_name) &&
+                          X509_set_issuer_name(certificate.get(), X509_get_subject_name(issuer)) == 1;
   if (!fields_set) return openssl_error("filling in the certificate for " + request.common_name);
 
   X509V3_CTX context;
@@ -120,8 +120,8 @@ Result<CertificatePtr> make_certificate(const CertificateRequest& request) {
   }
   for (const auto& [nid, value] : request.extensions) {
     if (!add_extension(certificate.get(), &context, nid, value)) {
-      return openssl_error("adding extension " + std::string(OBJ_nid2sn(nid)) + "=" + value + " to the certificate for " +
-                           request.common_name);
+      return openssl_error("adding extension " + std::string(OBJ_nid2sn(nid)) + "=" + value +
+                           " to the certificate for " + request.common_name);
     }
   }
   if (X509_sign(certificate.get(), request.issuer_key, EVP_sha256()) <= 0) {
@@ -170,7 +170,8 @@ Result<TlsIdentity> generate_tls_identity() {
 
   auto ca_pem = pem_text("the CA certificate", [&](BIO* bio) { return PEM_write_bio_X509(bio, ca->get()); });
   if (!ca_pem) return ca_pem.error();
-  auto server_pem = pem_text("the server certificate", [&](BIO* bio) { return PEM_write_bio_X509(bio, server->get()); });
+  auto server_pem =
+      pem_text("the server certificate", [&](BIO* bio) { return PEM_write_bio_X509(bio, server->get()); });
   if (!server_pem) return server_pem.error();
   auto key_pem = pem_text("the server key", [&](BIO* bio) {
     return PEM_write_bio_PrivateKey(bio, server_key->get(), nullptr, nullptr, 0, nullptr, nullptr);
