@@ -144,7 +144,7 @@ Response Emulator::handle(const Request& request) {
     response = s.arm(request, target);
   }
 
-  // The request log: what tests assert on. Never the Authorization header or a body (they may hold secrets).
+  // The request log, for tests to count calls by: credentials and bodies are left out (they may hold secrets).
   json::object entry{{"time", operation_time(started)},
                      {"method", request.method},
                      {"path", target.path},
