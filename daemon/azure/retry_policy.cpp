@@ -11,13 +11,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower_ascii(x) == lower_ascii(y); });
-}
-
 // Header values may carry optional white space on either side (RFC 9110 section 5.5).
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -63,13 +56,6 @@ std::optional<milliseconds> parse_retry_after_value(std::string_view value, std:
 }
 
 }  // namespace
-
-std::optional<std::string_view> find_header(const Headers& headers, std::string_view name) {
-  for (const auto& [header_name, value] : headers) {
-    if (iequals(header_name, name)) return std::string_view(value);
-  }
-  return std::nullopt;
-}
 
 bool is_retryable(int http_status) {
   switch (http_status) {

@@ -11,13 +11,12 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/azure/headers.hpp"
+
 namespace rpd::azure {
 
 // HTTP response headers as received: names in any case, in arrival order.
-using Headers = std::vector<std::pair<std::string, std::string>>;
 
-// The value of the first header called `name` (compared case-insensitively), if there is one.
-std::optional<std::string_view> find_header(const Headers& headers, std::string_view name);
 
 // Ways a request can fail before a complete, readable response arrives.
 enum class TransportFailure {
