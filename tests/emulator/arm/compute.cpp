@@ -15,6 +15,11 @@ namespace json = boost::json;
 constexpr auto copy_call_duration = 6s;
 constexpr auto progress_step = 10min;  // Azure updates completionPercent about every ten minutes
 
+const std::string concurrent_message_text =
+    "Restore point creation failed as a concurrent 'Create RestorePoint' operation was triggered on the VM. Please "
+    "retry after the ongoing operation completes.";
+constexpr auto concurrent_failure_delay = 5s;  // how soon such an operation reports its failure
+
 std::chrono::milliseconds seconds_of(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
 }
@@ -237,6 +242,7 @@ Response ComputeService::handle(const ArmRequest& request) {
   settle();
   last_operation_.clear();
   last_created_ = nullptr;
+  concurrent_create_pending_ = false;
   const auto& s = request.segments;
   const auto segment_is = [&](std::size_t i, const char* text) { return s.size() > i && iequals_ascii(s[i], text); };
   if (!segment_is(0, "subscriptions") || s.size() < 2) return arm_error(404, "NotFound", "The resource was not found.");
@@ -626,16 +632,18 @@ Response ComputeService::create_restore_point(const ArmRequest& request, Collect
     }
     // Azure's per-VM limits (AZURE.md section 3).
     const std::string vm_key = lower_ascii(vm_id(*vm));
+    bool concurrent = false;
     for (const auto& [key, other] : collections_) {
       if (other.vm_key != vm_key) continue;
-      for (const auto& [n, q] : other.points) {
-        if (!q.source_point_id && !q.failed && now < q.completes) {
-          return arm_error(409, "VMRestorePointClientError",
-                           "Restore point creation failed as a concurrent 'Create RestorePoint' operation was "
-                           "triggered on the VM. Please retry after the ongoing operation completes.");
-        }
-      }
+      for (const auto& [n, q] : other.points) concurrent = concurrent || (!q.source_point_id && !q.failed && now < q.completes);
     }
+    const std::string& concurrent_message = concurrent_message_text;
+    // Whether Azure refuses the second create at once or lets its operation fail is not known (AZURE.md
+    // section 3): the fixture chooses, so that clients are tested against both.
+    if (concurrent && !fixture_.concurrent_create_fails_as_operation) {
+      return arm_error(409, "VMRestorePointClientError", concurrent_message);
+    }
+    concurrent_create_pending_ = concurrent;
     auto& recent = recent_creates_[vm_key];
     if (static_cast<int>(recent.size()) >= fixture_.creates_per_vm_per_hour) {
       const auto wait = std::chrono::ceil<std::chrono::seconds>(recent.front() + 1h - now);
@@ -743,10 +751,13 @@ Response ComputeService::create_restore_point(const ArmRequest& request, Collect
     p.replication_done = p.completes + seconds_of(fixture_.replication_seconds_per_gb * total_gb);
   }
 
+  const bool fails_as_concurrent = !p.source_point_id && concurrent_create_pending_;
+  if (fails_as_concurrent) p.completes = now + concurrent_failure_delay;
   Operation& op = start_operation(c.subscription, c.location, p.completes);
   const std::string point_key = lower_ascii(name);
   auto& stored = c.points[point_key] = std::move(p);
   last_created_ = &stored;
+  if (fails_as_concurrent) fail_last_operation("VMRestorePointClientError", concurrent_message_text);
   json::object created = point_json(c, stored, false, request.api_version);
   // The create answer also carries the VM's user data, as the specification's examples show; GETs leave it out.
   if (version_at_least(request.api_version, "2022-11-01")) {  // userData is defined from 2022-11-01 on

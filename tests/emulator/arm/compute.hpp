@@ -111,6 +111,7 @@ class ComputeService {
   std::map<std::string, Operation> operations_;    // by id
   std::map<std::string, std::vector<EmulatorTime>> recent_creates_;
   std::string last_operation_;
+  bool concurrent_create_pending_ = false;  // this request's create collides with one running on the VM
   RestorePoint* last_created_ = nullptr;  // create PUTs in the last hour, per VM
 };
 

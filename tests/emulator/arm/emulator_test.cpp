@@ -430,6 +430,33 @@ TEST_P(TightLimitsTest, InstantAccessCreationsInFlightPerSubscriptionAndRegion) 
   EXPECT_EQ(call("PUT", rpcs + "/rpc-sql02/restorePoints/a" + v, "{}").status, 201);
 }
 
+class ConcurrentCreateFailsAsOperationTest : public EmulatorTest {
+ protected:
+  static Fixture switched() {
+    Fixture fixture = small_fixture();
+    fixture.concurrent_create_fails_as_operation = true;
+    return fixture;
+  }
+  ConcurrentCreateFailsAsOperationTest() : EmulatorTest(switched()) {}
+};
+
+TEST_P(ConcurrentCreateFailsAsOperationTest, TheSecondCreateIsAcceptedAndItsOperationFails) {
+  ASSERT_EQ(create_collection("rpc-web01", "web01").status, 201);
+  ASSERT_EQ(call("PUT", rpcs + "/rpc-web01/restorePoints/a" + v, "{}").status, 201);
+  const Response second = call("PUT", rpcs + "/rpc-web01/restorePoints/b" + v, "{}");
+  ASSERT_EQ(second.status, 201);
+  clock_.advance(6s);
+  const auto operation = body_of(call("GET", target_of(header(second, "Azure-AsyncOperation"))));
+  EXPECT_EQ(operation.at("status"), "Failed");
+  EXPECT_EQ(operation.at("error").at("code"), "VMRestorePointClientError");
+  EXPECT_EQ(body_of(call("GET", rpcs + "/rpc-web01/restorePoints/b" + v)).at("properties").at("provisioningState"),
+            "Failed");
+  // The first create goes on undisturbed.
+  clock_.advance(35s);
+  EXPECT_EQ(body_of(call("GET", rpcs + "/rpc-web01/restorePoints/a" + v)).at("properties").at("provisioningState"),
+            "Succeeded");
+}
+
 TEST_P(EmulatorTest, ACopyOfACopyIsRefused) {
   ASSERT_EQ(create_collection("rpc-web01", "web01").status, 201);
   ASSERT_EQ(call("PUT", dr_rpcs + "/copies" + v,
@@ -451,6 +478,8 @@ namespace {
 INSTANTIATE_TEST_SUITE_P(Transports, EmulatorTest, ::testing::Values(Transport::in_process, Transport::https),
                          transport_name);
 INSTANTIATE_TEST_SUITE_P(Transports, ThrottledEmulatorTest,
+                         ::testing::Values(Transport::in_process, Transport::https), transport_name);
+INSTANTIATE_TEST_SUITE_P(Transports, ConcurrentCreateFailsAsOperationTest,
                          ::testing::Values(Transport::in_process, Transport::https), transport_name);
 INSTANTIATE_TEST_SUITE_P(Transports, TightLimitsTest, ::testing::Values(Transport::in_process, Transport::https),
                          transport_name);

@@ -211,7 +211,8 @@ class FixtureReader {
                 {"page_size", "token_lifetime_seconds", "create_seconds", "delete_seconds",
                  "replication_seconds_per_gb", "lro_location_and_retry_after", "retry_after_seconds", "read_bucket",
                  "read_refill", "write_bucket", "write_refill", "delete_bucket", "delete_refill", "points_per_vm",
-                 "creates_per_vm_per_hour", "copies_per_collection_per_hour", "instant_access_in_flight"});
+                 "creates_per_vm_per_hour", "copies_per_collection_per_hour", "instant_access_in_flight",
+                 "concurrent_create_fails_as_operation"});
     auto number = [&](const char* key, auto& target) {
       if (node[key]) target = node[key].as<std::remove_reference_t<decltype(target)>>();
     };
@@ -232,6 +233,7 @@ class FixtureReader {
     number("creates_per_vm_per_hour", fixture.creates_per_vm_per_hour);
     number("copies_per_collection_per_hour", fixture.copies_per_collection_per_hour);
     number("instant_access_in_flight", fixture.instant_access_in_flight);
+    number("concurrent_create_fails_as_operation", fixture.concurrent_create_fails_as_operation);
     if (fixture.page_size < 1) fail("settings.page_size: must be at least 1");
   }
 

@@ -102,6 +102,9 @@ struct Fixture {
   int creates_per_vm_per_hour = 3;
   int copies_per_collection_per_hour = 3;
   int instant_access_in_flight = 50;  // per subscription and region
+  // A create while another runs on the VM: refused at once with 409 (false), or accepted with 201 and its
+  // operation failing with VMRestorePointClientError (true). Azure's choice is not known.
+  bool concurrent_create_fails_as_operation = false;
   std::vector<FaultRule> faults;
 };
 
