@@ -27,6 +27,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/emulator/openssl_handles.hpp"
+
 namespace rpd::emulator {
 namespace {
 
@@ -78,17 +80,6 @@ std::string upper_hex(std::string_view bytes) {
 // ---------------------------------------------------------------------------------------------------
 // OpenSSL: RAII, base64url, digests, signatures
 
-template <auto Free>
-struct OpenSslDeleter {
-  template <class T>
-  void operator()(T* pointer) const {
-    Free(pointer);
-  }
-};
-using BioPtr = std::unique_ptr<BIO, OpenSslDeleter<BIO_free>>;
-using X509Ptr = std::unique_ptr<X509, OpenSslDeleter<X509_free>>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, OpenSslDeleter<EVP_PKEY_free>>;
-using DigestContextPtr = std::unique_ptr<EVP_MD_CTX, OpenSslDeleter<EVP_MD_CTX_free>>;
 
 const unsigned char* bytes_of(std::string_view text) { return reinterpret_cast<const unsigned char*>(text.data()); }
 

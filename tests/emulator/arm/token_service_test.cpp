@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/emulator/openssl_handles.hpp"
+
 namespace rpd::emulator {
 namespace {
 
@@ -57,17 +59,6 @@ std::int64_t unix_seconds(EmulatorTime time) {
 // ---------------------------------------------------------------------------------------------------
 // OpenSSL helpers for the test's own keys, certificates and assertions
 
-template <auto Free>
-struct OpenSslDeleter {
-  template <class T>
-  void operator()(T* pointer) const {
-    Free(pointer);
-  }
-};
-using BioPtr = std::unique_ptr<BIO, OpenSslDeleter<BIO_free>>;
-using X509Ptr = std::unique_ptr<X509, OpenSslDeleter<X509_free>>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, OpenSslDeleter<EVP_PKEY_free>>;
-using DigestContextPtr = std::unique_ptr<EVP_MD_CTX, OpenSslDeleter<EVP_MD_CTX_free>>;
 
 std::string base64url(std::string_view bytes) {
   std::string encoded(4 * ((bytes.size() + 2) / 3) + 1, '\0');

@@ -23,21 +23,11 @@
 #include <utility>
 #include <vector>
 
+#include "tests/emulator/openssl_handles.hpp"
+
 namespace rpd::emulator {
 namespace {
 
-template <auto free_function>
-struct OpenSslDeleter {
-  template <class T>
-  void operator()(T* pointer) const {
-    free_function(pointer);
-  }
-};
-using KeyPtr = std::unique_ptr<EVP_PKEY, OpenSslDeleter<EVP_PKEY_free>>;
-using CertificatePtr = std::unique_ptr<X509, OpenSslDeleter<X509_free>>;
-using BioPtr = std::unique_ptr<BIO, OpenSslDeleter<BIO_free>>;
-using BignumPtr = std::unique_ptr<BIGNUM, OpenSslDeleter<BN_free>>;
-using ExtensionPtr = std::unique_ptr<X509_EXTENSION, OpenSslDeleter<X509_EXTENSION_free>>;
 
 constexpr long one_hour = 60L * 60;
 constexpr long thirty_days = 30L * 24 * one_hour;
@@ -56,8 +46,8 @@ Error openssl_error(std::string_view what) {
   return make_error(std::move(message));
 }
 
-Result<KeyPtr> generate_p256_key() {
-  KeyPtr key(EVP_EC_gen("P-256"));
+Result<PkeyPtr> generate_p256_key() {
+  PkeyPtr key(EVP_EC_gen("P-256"));
   if (!key) return openssl_error("generating an EC P-256 key");
   return key;
 }
@@ -92,8 +82,8 @@ struct CertificateRequest {
   std::vector<std::pair<int, const char*>> extensions;  // after subjectKeyIdentifier and authorityKeyIdentifier
 };
 
-Result<CertificatePtr> make_certificate(const CertificateRequest& request) {
-  CertificatePtr certificate(X509_new());
+Result<X509Ptr> make_certificate(const CertificateRequest& request) {
+  X509Ptr certificate(X509_new());
   if (!certificate) return openssl_error("allocating a certificate for " + request.common_name);
   X509* const issuer = request.issuer != nullptr ? request.issuer : certificate.get();
 
