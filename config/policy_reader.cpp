@@ -428,12 +428,13 @@ class PolicyReader {
     const int limit = settings_.azure.quotas.points_per_vm;
     if (peak_points_bound(rules, policy.schedule.shortest_gap) <= limit) return;
     auto zone = find_time_zone(policy.schedule.timezone);
-    const int peak = peak_points(policy.schedule.schedule, rules, zone ? *zone : utc_zone(), options_.now);
+    const int peak =
+        peak_points(policy.schedule.schedule, rules, zone ? *zone : utc_zone(), options_.now, 20000, limit);
     if (path == "retention") out.peak_points = peak;
     if (peak > limit) {
       const auto field = path == "retention" ? top.get("retention") : top.get("copies");
       diagnostics_.error(field ? field->mark() : top.mark(), path,
-                         "keeps up to " + std::to_string(peak) +
+                         "keeps more than " + std::to_string(limit) +
                              " points per VM at its peak (a new point counts before retention prunes an old one); "
                              "Azure allows " + std::to_string(limit));
     }

@@ -59,7 +59,8 @@ DensestHour densest_hour(const std::vector<Instant>& fire_times) {
   return densest;
 }
 
-int peak_points(const Schedule& schedule, const RetentionRules& rules, TimeZone zone, Instant from, int max_creates) {
+int peak_points(const Schedule& schedule, const RetentionRules& rules, TimeZone zone, Instant from, int max_creates,
+                int stop_above) {
   std::vector<RetentionPoint> points;
   int peak = 0;
   Instant t = from;
@@ -73,6 +74,7 @@ int peak_points(const Schedule& schedule, const RetentionRules& rules, TimeZone 
     points.push_back({t, true, false});
     // Azure counts the new point before retention prunes an old one: that moment is the peak.
     peak = std::max(peak, static_cast<int>(points.size()));
+    if (peak > stop_above) return stop_above + 1;
     const auto decisions = apply_retention(points, rules, zone);
     std::vector<RetentionPoint> kept;
     for (std::size_t i = 0; i < points.size(); ++i) {

@@ -25,9 +25,11 @@ DensestHour densest_hour(const std::vector<Instant>& fire_times);
 
 // The most points a VM holds at once when the schedule creates a point at every fire time and the retention
 // prunes after each create (the new point counts before the prune: Azure refuses a create at its limit); found by simulation, stopping once another create cannot raise it any more
-// (the rules' longest span has passed) or after `max_creates`.
+// (the rules' longest span has passed) or after `max_creates`. Once the peak exceeds `stop_above` the answer
+// is known to be "too many" and the simulation ends early, returning stop_above + 1: each create costs a
+// retention pass over every point held, so an unbounded run over a large keep_last is quadratic.
 int peak_points(const Schedule& schedule, const RetentionRules& rules, TimeZone zone, Instant from,
-                int max_creates = 20000);
+                int max_creates = 20000, int stop_above = 1'000'000);
 
 // A quick upper bound of peak_points: every rule's count plus its oldest point, plus what keep_within can
 // hold at the schedule's shortest gap. When this is within a limit, the simulation is not needed.

@@ -126,7 +126,7 @@ TEST_F(ConfigurationTest, TwoPoliciesThatTogetherKeepTooManyPointsOnOneVm) {
   folder_.write("policies.d/b.yaml", policy("bravo", "vm1", "cron: \"0 2-23/4 * * *\"", "keep_last: 300"));
   EXPECT_EQ(formatted(load()), (Lines{relative("policies.d/b.yaml") +
                                       ":3:9: targets.vms[0]: VM vm1 is targeted by policies 'alpha', 'bravo', which "
-                                      "together keep up to 602 points at their peak (a new point counts before retention prunes an old "
+                                      "together keep more than 500 points at their peak (a new point counts before retention prunes an old "
                                       "one); Azure allows 500 per VM"}));
 }
 
@@ -134,7 +134,7 @@ TEST_F(ConfigurationTest, QuotasOfACustomCloudApply) {
   folder_.write("restorepointd.yaml", "policies: policies.d\nazure: {quotas: {points_per_vm: 5}}\n");
   folder_.write("policies.d/a.yaml", policy("alpha", "vm1", "every: 4h", "keep_last: 5"));
   EXPECT_EQ(formatted(load()), (Lines{relative("policies.d/a.yaml") +
-                                      ":5:12: retention: keeps up to 6 points per VM at its peak (a new point counts before "
+                                      ":5:12: retention: keeps more than 5 points per VM at its peak (a new point counts before "
                                       "retention prunes an old one); Azure allows 5"}));
 }
 

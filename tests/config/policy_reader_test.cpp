@@ -219,7 +219,7 @@ TEST(PolicyReader, Retention) {
 
 TEST(PolicyReader, PointsPerVmAtThePeak) {
   EXPECT_EQ(policy_problems(with("keep_daily: 7", "keep_last: 600")),
-            (Lines{"p.yaml:8:3: retention: keeps up to 601 points per VM at its peak (a new point counts before retention "
+            (Lines{"p.yaml:8:3: retention: keeps more than 500 points per VM at its peak (a new point counts before retention "
                    "prunes an old one); Azure allows 500"}));
   // A bound above the limit that the simulation shows is not reached: hourly buckets of a 4-hourly schedule.
   EXPECT_EQ(policy_problems(with("keep_daily: 7", "keep_hourly: 400\n  keep_daily: 120")), Lines{});

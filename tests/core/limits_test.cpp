@@ -46,6 +46,15 @@ TEST(Limits, PeakPointsBySimulation) {
   EXPECT_GT(peak_points_bound(calendar, 4h), 500);
 }
 
+TEST(Limits, PeakSimulationStopsOnceAboveTheLimit) {
+  RetentionRules last10000;
+  last10000.keep_last = 10000;
+  EXPECT_EQ(peak_points(cron_in("*/20 * * * *"), last10000, utc_zone(), at("2026-01-01T00:00:00Z"), 20000, 500), 501);
+  RetentionRules last3;
+  last3.keep_last = 3;  // under the limit: the exact peak
+  EXPECT_EQ(peak_points(cron_in("0 * * * *"), last3, utc_zone(), at("2026-01-01T00:00:00Z"), 20000, 500), 4);
+}
+
 TEST(Limits, PeakBoundIsAnUpperBound) {
   RetentionRules rules;
   rules.keep_last = 3;
