@@ -1,5 +1,6 @@
 #pragma once
 // Expected failures as values: a Result<T> holds either a T or an Error with a message for people.
+// Result<T, E> carries a richer error (an ARM error, a transport failure) where callers decide by its kind.
 // Exceptions are kept for broken invariants (calling value() on an error is one).
 
 #include <cassert>
@@ -14,11 +15,11 @@ struct Error {
   std::string message;
 };
 
-template <class T>
+template <class T, class E = Error>
 class [[nodiscard]] Result {
  public:
   Result(T value) : state_(std::move(value)) {}      // NOLINT: implicit by design
-  Result(Error error) : state_(std::move(error)) {}  // NOLINT: implicit by design
+  Result(E error) : state_(std::move(error)) {}      // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(state_); }
   explicit operator bool() const { return ok(); }
@@ -29,18 +30,24 @@ class [[nodiscard]] Result {
   const T& operator*() const& { return value(); }
   const T* operator->() const { return &value(); }
 
-  const Error& error() const {
+  const E& error() const {
     if (ok()) throw std::logic_error("Result::error() called on a value");
-    return std::get<Error>(state_);
+    return std::get<E>(state_);
   }
 
  private:
   const T& checked_value() const {
-    if (!ok()) throw std::logic_error("Result::value() called on an error: " + std::get<Error>(state_).message);
+    if (!ok()) {
+      if constexpr (requires(const E& e) { std::string(e.message); }) {
+        throw std::logic_error("Result::value() called on an error: " + std::string(std::get<E>(state_).message));
+      } else {
+        throw std::logic_error("Result::value() called on an error");
+      }
+    }
     return std::get<T>(state_);
   }
 
-  std::variant<T, Error> state_;
+  std::variant<T, E> state_;
 };
 
 inline Error make_error(std::string message) { return Error{std::move(message)}; }

@@ -80,6 +80,9 @@ bool is_retryable(TransportFailure failure) {
     case TransportFailure::malformed_response:
       return true;
     case TransportFailure::tls_failed:
+    case TransportFailure::too_large:
+    case TransportFailure::proxy_refused:
+    case TransportFailure::invalid_url:
       return false;
   }
   return false;

@@ -15,9 +15,6 @@
 
 namespace rpd::azure {
 
-// HTTP response headers as received: names in any case, in arrival order.
-
-
 // Ways a request can fail before a complete, readable response arrives.
 enum class TransportFailure {
   connect_failed,         // DNS, refused, unreachable
@@ -26,14 +23,18 @@ enum class TransportFailure {
   tls_failed,             // handshake or certificate verification failed
   truncated_response,     // the connection ended inside the headers or the body
   malformed_response,     // the bytes were not HTTP, or the body was not the JSON promised
+  too_large,              // the response's headers or body exceeded the client's limits
+  proxy_refused,          // the proxy answered CONNECT with a 4xx (407: wrong or missing credentials)
+  invalid_url,            // the URL could not be sent at all (a caller's mistake, or a hostile polling header)
 };
 
 // 408, 429, 500, 502, 503 and 504. Every other status is the answer: another 4xx means the request is wrong
 // and sending it again will not fix it.
 bool is_retryable(int http_status);
 
-// Every transport failure except tls_failed: a certificate that does not verify does not fix itself, and
-// retrying would only hide the problem for another minute. Resource Manager's PUT and DELETE are
+// Every transport failure except tls_failed, too_large, proxy_refused and invalid_url: a certificate that does not verify,
+// an answer beyond the limits and a proxy that wants other credentials do not fix themselves, and retrying
+// would only hide the problem for another minute. Resource Manager's PUT and DELETE are
 // idempotent, so resending after a reset or a truncated answer is safe.
 bool is_retryable(TransportFailure failure);
 

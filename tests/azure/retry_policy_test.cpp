@@ -25,6 +25,9 @@ TEST(RetryPolicy, RetryableTransportFailures) {
   EXPECT_TRUE(is_retryable(TransportFailure::truncated_response));
   EXPECT_TRUE(is_retryable(TransportFailure::malformed_response));
   EXPECT_FALSE(is_retryable(TransportFailure::tls_failed));
+  EXPECT_FALSE(is_retryable(TransportFailure::too_large));
+  EXPECT_FALSE(is_retryable(TransportFailure::proxy_refused));
+  EXPECT_FALSE(is_retryable(TransportFailure::invalid_url));
 }
 
 TEST(RetryPolicy, FindHeaderIgnoresCase) {
