@@ -80,7 +80,7 @@ struct Emulator::State {
         clock(c),
         options(o),
         random(o.seed),
-        tokens(fixture, clock, "emulator-signing-key-" + std::to_string(o.seed)),
+        tokens(fixture, clock, "emulator-signing-key-" + std::to_string(o.seed), o.state_dir),
         compute(fixture, clock, o.seed),
         faults(fixture.faults) {}
 
@@ -119,7 +119,7 @@ Emulator::Emulator(Fixture fixture, Clock& clock, EmulatorOptions options)
 Emulator::~Emulator() = default;
 
 void Emulator::set_endpoints(std::string resource_manager_url, std::string managed_identity_url) {
-  (void)managed_identity_url;  // tokens name Resource Manager as audience; IMDS needs no URL of its own
+  (void)managed_identity_url;  // tokens name Resource Manager as audience; the identity endpoints need no URL
   state_->resource_manager_url = resource_manager_url;
   state_->tokens.set_resource_manager(resource_manager_url);
   state_->compute.set_base_url(resource_manager_url);
@@ -133,9 +133,14 @@ Response Emulator::handle(const Request& request) {
   if (target.path.starts_with("/_emulator/")) {
     response = s.admin(request, target);
   } else if (!request.https) {
-    response = target.path == "/metadata/identity/oauth2/token"
-                   ? s.tokens.handle_imds_request(request)
-                   : json_response(404, json::object{{"error", "not_found"}});
+    // The plain HTTP listener carries the managed identity endpoints and nothing else.
+    if (target.path == "/metadata/identity/oauth2/token") {
+      response = s.tokens.handle_imds_request(request);
+    } else if (TokenService::is_app_service_path(target.path)) {
+      response = s.tokens.handle_app_service_request(request);
+    } else {
+      response = json_response(404, json::object{{"error", "not_found"}});
+    }
   } else if (target.segments.size() == 4 && target.segments[1] == "oauth2" && target.segments[2] == "v2.0" &&
              target.segments[3] == "token") {
     response = request.method == "POST" ? s.tokens.handle_token_request(request, target.segments[0])

@@ -4,6 +4,7 @@
 // Handler. Behaviour follows ../shared/AZURE.md and the published specification.
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -15,6 +16,8 @@ namespace rpd::emulator {
 
 struct EmulatorOptions {
   std::uint64_t seed = 1;  // for fault rules with a probability
+  // --state-dir: where Azure Arc's challenge key files are written (settings.managed_identity_flavour: arc).
+  std::filesystem::path state_dir{};
 };
 
 class Emulator final : public Handler {

@@ -212,7 +212,7 @@ class FixtureReader {
                  "replication_seconds_per_gb", "lro_location_and_retry_after", "retry_after_seconds", "read_bucket",
                  "read_refill", "write_bucket", "write_refill", "delete_bucket", "delete_refill", "points_per_vm",
                  "creates_per_vm_per_hour", "copies_per_collection_per_hour", "instant_access_in_flight",
-                 "concurrent_create_fails_as_operation"});
+                 "concurrent_create_fails_as_operation", "managed_identity_flavour", "app_service_identity_header"});
     auto number = [&](const char* key, auto& target) {
       if (node[key]) target = node[key].as<std::remove_reference_t<decltype(target)>>();
     };
@@ -234,6 +234,20 @@ class FixtureReader {
     number("copies_per_collection_per_hour", fixture.copies_per_collection_per_hour);
     number("instant_access_in_flight", fixture.instant_access_in_flight);
     number("concurrent_create_fails_as_operation", fixture.concurrent_create_fails_as_operation);
+    if (const auto flavour = optional(node, "managed_identity_flavour")) {
+      if (*flavour == "imds") {
+        fixture.managed_identity_flavour = ManagedIdentityFlavour::imds;
+      } else if (*flavour == "arc") {
+        fixture.managed_identity_flavour = ManagedIdentityFlavour::arc;
+      } else {
+        fail("settings.managed_identity_flavour: expected imds or arc, got '" + *flavour + "'");
+      }
+    }
+    fixture.app_service_identity_header = optional(node, "app_service_identity_header");
+    // An empty secret would let a request without the header through.
+    if (fixture.app_service_identity_header && fixture.app_service_identity_header->empty()) {
+      fail("settings.app_service_identity_header: must not be empty");
+    }
     if (fixture.page_size < 1) fail("settings.page_size: must be at least 1");
   }
 

@@ -76,6 +76,11 @@ struct FaultRule {
   bool fail_operation = false;      // the long-running operation the request starts ends Failed
 };
 
+// What answers GET /metadata/identity/oauth2/token on the plain HTTP listener: an Azure VM's Instance Metadata
+// Service, or the Hybrid IMDS (himds) of the Connected Machine agent on an Azure Arc-enabled server, which only
+// answers after a challenge read from a key file (see token_service.hpp).
+enum class ManagedIdentityFlavour { imds, arc };
+
 struct Fixture {
   std::vector<std::string> tenants;
   std::vector<ServicePrincipal> service_principals;
@@ -105,6 +110,12 @@ struct Fixture {
   // A create while another runs on the VM: refused at once with 409 (false), or accepted with 201 and its
   // operation failing with VMRestorePointClientError (true). Azure's choice is not known.
   bool concurrent_create_fails_as_operation = false;
+  // The managed identity endpoints of the plain HTTP listener. settings.managed_identity_flavour: imds | arc.
+  ManagedIdentityFlavour managed_identity_flavour = ManagedIdentityFlavour::imds;
+  // settings.app_service_identity_header: the secret App Service and Functions put in IDENTITY_HEADER. Set, the
+  // listener also answers GET /msi/token (IDENTITY_ENDPOINT) for requests that carry it as X-IDENTITY-HEADER;
+  // unset, that path is 404 as on a VM.
+  std::optional<std::string> app_service_identity_header;
   std::vector<FaultRule> faults;
 };
 

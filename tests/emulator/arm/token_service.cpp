@@ -7,6 +7,9 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -16,6 +19,7 @@
 #include <boost/url/parse_query.hpp>
 #include <boost/url/url_view.hpp>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -23,7 +27,9 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <span>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -688,6 +694,188 @@ const ServicePrincipal* find_service_principal(const Fixture& fixture, std::stri
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Managed identity endpoints
+
+constexpr std::string_view imds_token_path = "/metadata/identity/oauth2/token";
+constexpr std::string_view app_service_token_path = "/msi/token";
+// The only version App Service's IDENTITY_ENDPOINT protocol has had since 2019 (2017-09-01 used MSI_ENDPOINT,
+// MSI_SECRET and a `secret` header); the one every SDK sends.
+constexpr std::string_view app_service_api_version = "2019-08-01";
+// What clients have sent to himds: 2019-08-15 (the first azidentity), 2019-11-01 (Microsoft's documentation,
+// MSAL.NET, azure-identity for JavaScript) and 2020-06-01 (azure-identity for Python, MSAL for Python and Go).
+constexpr std::array<std::string_view, 3> arc_api_versions = {"2019-08-15", "2019-11-01", "2020-06-01"};
+// Unanswered Arc challenges kept, with their key files, before the oldest is dropped: a client that never
+// comes back must not fill the state directory.
+constexpr std::size_t max_arc_challenges = 64;
+
+using QueryParams = std::map<std::string, std::string, std::less<>>;
+
+// The query of a managed identity request, percent-decoded; the first of repeated names wins.
+QueryParams query_params(const boost::urls::url_view& target) {
+  QueryParams query;
+  for (const auto& param : target.params()) query.try_emplace(param.key, param.value);
+  return query;
+}
+
+std::string query_value(const QueryParams& query, std::string_view name) {
+  const auto found = query.find(name);
+  return found == query.end() ? std::string() : found->second;
+}
+
+enum class IdentityField { client_id, object_id, resource_id };
+
+// A query parameter that names a user-assigned identity by one of its ids.
+struct SelectorParameter {
+  std::string_view name;
+  IdentityField field;
+};
+
+// IMDS's spelling; newer Arc agents take the same names (and ignore App Service's mi_res_id).
+constexpr std::array<SelectorParameter, 3> imds_selectors = {{{"client_id", IdentityField::client_id},
+                                                              {"object_id", IdentityField::object_id},
+                                                              {"msi_res_id", IdentityField::resource_id}}};
+// App Service's: its documentation names principal_id, MSAL sends object_id, and the resource id is mi_res_id.
+constexpr std::array<SelectorParameter, 4> app_service_selectors = {{{"client_id", IdentityField::client_id},
+                                                                     {"principal_id", IdentityField::object_id},
+                                                                     {"object_id", IdentityField::object_id},
+                                                                     {"mi_res_id", IdentityField::resource_id}}};
+
+struct IdentitySelector {
+  SelectorParameter parameter;
+  std::string value;
+};
+
+// The selectors the query carries (empty values do not count); more than one is an error for the caller.
+std::vector<IdentitySelector> selectors_in(const QueryParams& query, std::span<const SelectorParameter> parameters) {
+  std::vector<IdentitySelector> selectors;
+  for (const SelectorParameter& parameter : parameters) {
+    if (std::string value = query_value(query, parameter.name); !value.empty()) {
+      selectors.push_back({parameter, std::move(value)});
+    }
+  }
+  return selectors;
+}
+
+const std::string& id_of(const ManagedIdentity& identity, IdentityField field) {
+  switch (field) {
+    case IdentityField::client_id: return identity.client_id;
+    case IdentityField::object_id: return identity.object_id;
+    case IdentityField::resource_id: return identity.resource_id;
+  }
+  return identity.client_id;
+}
+
+// The identity `selector` names, or the system-assigned one without a selector; nullptr when there is none.
+const ManagedIdentity* find_identity(const Fixture& fixture, const IdentitySelector* selector) {
+  const auto found = std::ranges::find_if(fixture.managed_identities, [&](const ManagedIdentity& identity) {
+    if (selector == nullptr) return identity.system_assigned;
+    const std::string& id = id_of(identity, selector->parameter.field);
+    return !id.empty() && iequals(id, selector->value);
+  });
+  return found == fixture.managed_identities.end() ? nullptr : &*found;
+}
+
+std::string_view tenant_of(const Fixture& fixture) {
+  return fixture.tenants.empty() ? std::string_view() : std::string_view(fixture.tenants.front());
+}
+
+// IMDS's and himds's token response. The real services send their numbers as strings.
+json::object imds_token_body(std::string_view token, int lifetime, std::int64_t issued_at, std::string_view resource,
+                             std::string_view client_id) {
+  return json::object{{"access_token", token},
+                      {"refresh_token", ""},
+                      {"expires_in", std::to_string(lifetime)},
+                      {"expires_on", std::to_string(issued_at + lifetime)},
+                      {"ext_expires_in", std::to_string(lifetime)},
+                      {"not_before", std::to_string(issued_at)},
+                      {"resource", resource},
+                      {"token_type", "Bearer"},
+                      {"client_id", client_id}};
+}
+
+// What IMDS refuses before it looks at the query: other methods, proxied requests, no Metadata header.
+std::optional<Response> refuse_metadata_request(const Request& request) {
+  if (request.method != "GET") {
+    Response response = imds_error(405, "invalid_request", "The requested HTTP method is not supported.");
+    response.headers.emplace_back("Allow", "GET");
+    return response;
+  }
+  // IMDS refuses anything that went through a proxy; clients must bypass HTTP(S)_PROXY for it.
+  if (!request.header("X-Forwarded-For").empty()) {
+    return imds_error(400, "invalid_request", "Request contains X-Forwarded-For header");
+  }
+  if (!iequals(request.header("Metadata"), "true")) {
+    return imds_error(400, "invalid_request", "Required metadata header not specified");
+  }
+  return std::nullopt;
+}
+
+// IMDS and himds issue tokens for Resource Manager only: Entra's AADSTS500011 for anything else.
+std::optional<Response> refuse_resource(std::string_view resource, std::string_view resource_manager,
+                                        std::string_view tenant) {
+  if (without_trailing_slash(resource) == resource_manager) return std::nullopt;
+  return imds_error(400, "invalid_resource", "AADSTS500011: " + unknown_resource(resource, tenant).description);
+}
+
+bool is_arc_api_version(std::string_view version) {
+  return std::ranges::find(arc_api_versions, version) != arc_api_versions.end();
+}
+
+// App Service's token service answers errors as {"statusCode", "message", "correlationId"} (the shape MSAL's
+// App Service test doubles use and MSAL for Python reads), not in IMDS's OAuth shape.
+Response app_service_error(int status, std::string_view message) {
+  return json_response(status,
+                       json::object{{"statusCode", status}, {"message", message}, {"correlationId", random_guid()}});
+}
+
+// The key a challenge writes: 32 random bytes in hex; nullopt when OpenSSL has no randomness to give.
+std::optional<std::string> random_key() {
+  std::array<unsigned char, 32> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) return std::nullopt;
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string key;
+  for (const unsigned char byte : bytes) {
+    key += digits[byte >> 4];
+    key += digits[byte & 0x0f];
+  }
+  return key;
+}
+
+bool write_all(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t written = ::write(fd, text.data(), text.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) return false;
+    text.remove_prefix(static_cast<std::size_t>(written));
+  }
+  return true;
+}
+
+// A new <guid>.key file in `directory` (made 0700 if need be) holding `key`, mode 0600 whatever the umask: the
+// challenge proves the client may read what only the agent's user may, as the agent's
+// /var/opt/azcmagent/tokens does. The name is fresh, so no earlier challenge's file is touched.
+Result<std::filesystem::path> write_key_file(const std::filesystem::path& directory, std::string_view key) {
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (!error) {
+    std::filesystem::permissions(directory, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, error);
+  }
+  if (error) return make_error("cannot prepare " + directory.string() + ": " + error.message());
+
+  const std::filesystem::path file = directory / (random_guid() + ".key");
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  if (fd < 0) return make_error("cannot create " + file.string() + ": " + std::generic_category().message(errno));
+  int failure = ::fchmod(fd, S_IRUSR | S_IWUSR) == 0 && write_all(fd, key) ? 0 : errno;
+  if (::close(fd) != 0 && failure == 0) failure = errno;
+  if (failure != 0) {
+    std::filesystem::remove(file, error);
+    return make_error("cannot write " + file.string() + ": " + std::generic_category().message(failure));
+  }
+  return file;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Resource Manager's 401
 
 Response arm_unauthorized(std::string_view authorization_uri, std::string_view code, std::string_view message,
@@ -704,8 +892,19 @@ Response arm_unauthorized(std::string_view authorization_uri, std::string_view c
 
 // -----------------------------------------------------------------------------------------------------
 
-TokenService::TokenService(const Fixture& fixture, const Clock& clock, std::string signing_secret)
-    : fixture_(fixture), clock_(clock), signing_secret_(std::move(signing_secret)) {}
+TokenService::TokenService(const Fixture& fixture, const Clock& clock, std::string signing_secret,
+                           std::filesystem::path state_dir)
+    : fixture_(fixture), clock_(clock), signing_secret_(std::move(signing_secret)) {
+  // The realm names the key file by its absolute path: the client opens it from a directory of its own.
+  std::error_code error;
+  if (!state_dir.empty()) state_dir_ = std::filesystem::absolute(state_dir, error);
+  if (error) state_dir_ = std::move(state_dir);
+}
+
+TokenService::~TokenService() {
+  std::error_code ignored;
+  for (const ArcChallenge& challenge : arc_challenges_) std::filesystem::remove(challenge.file, ignored);
+}
 
 void TokenService::set_resource_manager(std::string url) {
   resource_manager_ = std::string(without_trailing_slash(url));
@@ -772,72 +971,152 @@ Response TokenService::handle_token_request(const Request& request, const std::s
 }
 
 Response TokenService::handle_imds_request(const Request& request) {
-  // IMDS listens on plain HTTP only (169.254.169.254:80); nothing answers for it over TLS.
+  // IMDS listens on plain HTTP only (169.254.169.254:80), himds on http://localhost:40342; nothing answers for
+  // them over TLS.
   if (request.https) return not_found();
 
   const auto target = boost::urls::parse_origin_form(request.target);
-  if (!target || target->path() != "/metadata/identity/oauth2/token") return not_found();
-  if (request.method != "GET") {
-    Response response = imds_error(405, "invalid_request", "The requested HTTP method is not supported.");
-    response.headers.emplace_back("Allow", "GET");
-    return response;
-  }
-  // IMDS refuses anything that went through a proxy; clients must bypass HTTP(S)_PROXY for it.
-  if (!request.header("X-Forwarded-For").empty()) {
-    return imds_error(400, "invalid_request", "Request contains X-Forwarded-For header");
-  }
-  if (!iequals(request.header("Metadata"), "true")) {
-    return imds_error(400, "invalid_request", "Required metadata header not specified");
-  }
+  if (!target || target->path() != imds_token_path) return not_found();
+  if (auto refusal = refuse_metadata_request(request)) return std::move(*refusal);
 
-  std::map<std::string, std::string, std::less<>> query;
-  for (const auto& param : target->params()) query.try_emplace(param.key, param.value);
-  const auto query_value = [&](std::string_view name) -> std::string {
-    const auto found = query.find(name);
-    return found == query.end() ? std::string() : found->second;
-  };
-
-  if (query_value("api-version").empty()) {
+  const bool arc = fixture_.managed_identity_flavour == ManagedIdentityFlavour::arc;
+  const QueryParams query = query_params(*target);
+  const std::string api_version = query_value(query, "api-version");
+  if (api_version.empty()) {
     return imds_error(400, "invalid_request", "Required query variable 'api-version' is missing");
   }
-  const std::string resource = query_value("resource");
+  if (arc && !is_arc_api_version(api_version)) {
+    return imds_error(400, "invalid_request", "Invalid api-version '" + api_version + "'");
+  }
+  const std::string resource = query_value(query, "resource");
   if (resource.empty()) return imds_error(400, "invalid_request", "Required audience parameter not specified");
-  const std::string tenant = fixture_.tenants.empty() ? std::string() : fixture_.tenants.front();
-  if (without_trailing_slash(resource) != resource_manager_) {
-    return imds_error(400, "invalid_resource", "AADSTS500011: " + unknown_resource(resource, tenant).description);
+  const std::string_view tenant = tenant_of(fixture_);
+  // IMDS refuses a resource it has no token for at once; himds only once the challenge is answered.
+  if (!arc) {
+    if (auto refusal = refuse_resource(resource, resource_manager_, tenant)) return std::move(*refusal);
   }
 
   // At most one selector for a user-assigned identity; none means the system-assigned one.
-  const std::string client_id = query_value("client_id");
-  const std::string object_id = query_value("object_id");
-  const std::string resource_id = query_value("msi_res_id");
-  const int selectors = int{!client_id.empty()} + int{!object_id.empty()} + int{!resource_id.empty()};
-  if (selectors > 1) {
+  const std::vector<IdentitySelector> selectors = selectors_in(query, imds_selectors);
+  if (selectors.size() > 1) {
     return imds_error(400, "invalid_request", "Only one of client_id, object_id or msi_res_id may be specified");
   }
-  const auto selected = std::ranges::find_if(fixture_.managed_identities, [&](const ManagedIdentity& identity) {
-    if (!client_id.empty()) return iequals(identity.client_id, client_id);
-    if (!object_id.empty()) return iequals(identity.object_id, object_id);
-    if (!resource_id.empty()) return iequals(identity.resource_id, resource_id);
-    return identity.system_assigned;
-  });
-  if (selected == fixture_.managed_identities.end()) {
-    return imds_error(400, "invalid_request", "Identity not found");
+  const IdentitySelector* selector = selectors.empty() ? nullptr : &selectors.front();
+  const ManagedIdentity* identity = find_identity(fixture_, selector);
+  // A newer Arc agent refuses an identity the machine does not have with 404, before it challenges.
+  if (identity == nullptr) return imds_error(arc ? 404 : 400, "invalid_request", "Identity not found");
+
+  if (arc) {
+    if (auto challenge = check_arc_authorization(request)) return std::move(*challenge);
+    if (auto refusal = refuse_resource(resource, resource_manager_, tenant)) return std::move(*refusal);
   }
 
   const int lifetime = fixture_.token_lifetime_seconds;
   const std::int64_t issued_at = unix_seconds(clock_.now());
-  const std::string token = issue(Principal{selected->client_id, selected->object_id, tenant}, lifetime);
-  // The real IMDS sends its numbers as strings.
+  const std::string token =
+      issue(Principal{identity->client_id, identity->object_id, std::string(tenant)}, lifetime);
+  json::object body = imds_token_body(token, lifetime, issued_at, resource, identity->client_id);
+  // An agent that honours a user-assigned selector echoes the identity it used (MSAL checks the echo and refuses
+  // a token without it: an older agent silently hands out the system-assigned identity's).
+  if (arc && selector != nullptr) body[selector->parameter.name] = id_of(*identity, selector->parameter.field);
+  return json_response(200, body);
+}
+
+std::optional<Response> TokenService::check_arc_authorization(const Request& request) {
+  constexpr std::string_view scheme = "Basic ";
+  const std::string authorization = request.header("Authorization");
+  const bool basic = authorization.size() > scheme.size() &&
+                     iequals(std::string_view(authorization).substr(0, scheme.size()), scheme);
+  if (basic && take_arc_challenge(std::string_view(authorization).substr(scheme.size()))) return std::nullopt;
+
+  // No key, or one that answers no challenge: a new challenge, as HTTP Basic answers bad credentials.
+  const auto file = new_arc_challenge();
+  if (!file) return imds_error(500, "server_error", "Could not create the challenge token file: " + file.error().message);
+  Response response =
+      imds_error(401, "unauthorized_client", "Read the key file named by the WWW-Authenticate header and send its "
+                                             "content as 'Authorization: Basic <key>'");
+  // Unquoted, as himds sends it: clients split the header at '=' and take the rest as the path.
+  response.headers.emplace_back("WWW-Authenticate", "Basic realm=" + file->string());
+  return response;
+}
+
+Result<std::filesystem::path> TokenService::new_arc_challenge() {
+  if (state_dir_.empty()) return make_error("the emulator has no state directory");
+  auto key = random_key();
+  if (!key) return make_error("no random bytes for the key");
+  auto file = write_key_file(state_dir_ / "tokens", *key);
+  if (!file) return file;
+  arc_challenges_.push_back({*file, std::move(*key)});
+  if (arc_challenges_.size() > max_arc_challenges) {
+    std::error_code ignored;
+    std::filesystem::remove(arc_challenges_.front().file, ignored);
+    arc_challenges_.erase(arc_challenges_.begin());
+  }
+  return file;
+}
+
+bool TokenService::take_arc_challenge(std::string_view key) {
+  const auto answered = std::ranges::find_if(
+      arc_challenges_, [&](const ArcChallenge& challenge) { return constant_time_equal(key, challenge.key); });
+  if (answered == arc_challenges_.end()) return false;
+  // A key is good once: the next token needs a new challenge, as the SDKs do it anyway.
+  std::error_code ignored;
+  std::filesystem::remove(answered->file, ignored);
+  arc_challenges_.erase(answered);
+  return true;
+}
+
+bool TokenService::is_app_service_path(std::string_view path) {
+  return iequals(without_trailing_slash(path), app_service_token_path);
+}
+
+Response TokenService::handle_app_service_request(const Request& request) {
+  // Only where the fixture declares App Service's secret; IDENTITY_ENDPOINT is plain http, never TLS.
+  if (request.https || !fixture_.app_service_identity_header) return not_found();
+  const auto target = boost::urls::parse_origin_form(request.target);
+  if (!target || !is_app_service_path(target->path())) return not_found();
+  if (request.method != "GET") {
+    Response response = app_service_error(405, "The requested HTTP method is not supported.");
+    response.headers.emplace_back("Allow", "GET");
+    return response;
+  }
+  // The secret guards against server-side request forgery: nothing else is looked at without it.
+  const std::string secret = request.header("X-IDENTITY-HEADER");
+  if (secret.empty()) return app_service_error(400, "The X-IDENTITY-HEADER header is required.");
+  if (!constant_time_equal(secret, *fixture_.app_service_identity_header)) {
+    return app_service_error(401, "The X-IDENTITY-HEADER header is invalid.");
+  }
+
+  const QueryParams query = query_params(*target);
+  const std::string api_version = query_value(query, "api-version");
+  if (api_version.empty()) return app_service_error(400, "The api-version query parameter is required.");
+  if (api_version != app_service_api_version) {
+    return app_service_error(400, "The api-version '" + api_version + "' is not supported.");
+  }
+  const std::string resource = query_value(query, "resource");
+  if (resource.empty()) return app_service_error(400, "The resource query parameter is required.");
+  const std::vector<IdentitySelector> selectors = selectors_in(query, app_service_selectors);
+  if (selectors.size() > 1) {
+    return app_service_error(400, "Only one of client_id, principal_id, object_id or mi_res_id may be specified.");
+  }
+  const ManagedIdentity* identity = find_identity(fixture_, selectors.empty() ? nullptr : &selectors.front());
+  if (identity == nullptr) return app_service_error(400, "Unable to load the proper Managed Identity.");
+  // A resource Entra ID has no token for comes back as a vague 500 (MSAL for Python notes it so), in the words
+  // (typo included) of MSAL's App Service test doubles.
+  if (without_trailing_slash(resource) != resource_manager_) {
+    return app_service_error(500, "An unexpected error occured while fetching the AAD Token.");
+  }
+
+  const int lifetime = fixture_.token_lifetime_seconds;
+  const std::int64_t issued_at = unix_seconds(clock_.now());
+  const std::string tenant(tenant_of(fixture_));
+  const std::string token = issue(Principal{identity->client_id, identity->object_id, tenant}, lifetime);
+  // No expires_in: App Service tells the expiry as epoch seconds, in a string.
   return json_response(200, json::object{{"access_token", token},
-                                         {"refresh_token", ""},
-                                         {"expires_in", std::to_string(lifetime)},
                                          {"expires_on", std::to_string(issued_at + lifetime)},
-                                         {"ext_expires_in", std::to_string(lifetime)},
-                                         {"not_before", std::to_string(issued_at)},
                                          {"resource", resource},
                                          {"token_type", "Bearer"},
-                                         {"client_id", selected->client_id}});
+                                         {"client_id", identity->client_id}});
 }
 
 std::optional<Principal> TokenService::authenticate(const Request& request, Response& failure) const {

@@ -5,18 +5,23 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "tests/emulator/arm/emulator.hpp"
 #include "tests/emulator/openssl_handles.hpp"
 
 namespace rpd::emulator {
@@ -960,6 +965,420 @@ TEST_F(TokenServiceTest, ImdsOnlyAnswersGetWithoutProxies) {
   Request proxied = imds_request(imds_query());
   proxied.headers.emplace_back("X-Forwarded-For", "10.0.0.4");
   EXPECT_EQ(service_.handle_imds_request(proxied).status, 400);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Managed identity endpoint (App Service and Functions)
+
+constexpr const char* kIdentityHeader = "9f1d2c3b-app-service-identity-header";
+
+Request app_service_request(std::string query, std::string identity_header = kIdentityHeader) {
+  Request request;
+  request.method = "GET";
+  request.https = false;
+  request.target = "/msi/token?" + std::move(query);
+  if (!identity_header.empty()) request.headers = {{"X-IDENTITY-HEADER", std::move(identity_header)}};
+  return request;
+}
+
+std::string app_service_query(std::string extra = "") {
+  return "api-version=2019-08-01&resource=" + percent_encode(std::string(kResourceManager) + "/") + extra;
+}
+
+// App Service's error shape: the status repeated in the body, a message and a correlation id.
+void expect_app_service_error(const Response& response, int status, std::string_view message) {
+  EXPECT_EQ(response.status, status) << response.body;
+  EXPECT_EQ(header_of(response, "Content-Type"), "application/json; charset=utf-8");
+  const json::object body = body_of(response);
+  EXPECT_EQ(body.at("statusCode"), status) << response.body;
+  EXPECT_EQ(std::string_view(body.at("message").as_string()), message) << response.body;
+  EXPECT_EQ(body.at("correlationId").as_string().size(), 36u) << response.body;
+  EXPECT_EQ(response.body.find(kIdentityHeader), std::string::npos) << "the secret is not echoed";
+}
+
+class AppServiceTest : public TokenServiceTest {
+ protected:
+  AppServiceTest() { fixture_.app_service_identity_header = kIdentityHeader; }
+
+  Response get(std::string query, std::string identity_header = kIdentityHeader) {
+    return service_.handle_app_service_request(app_service_request(std::move(query), std::move(identity_header)));
+  }
+};
+
+TEST_F(TokenServiceTest, AppServiceIsOffUnlessTheFixtureDeclaresItsSecret) {
+  const Response response = service_.handle_app_service_request(app_service_request(app_service_query()));
+  EXPECT_EQ(response.status, 404);
+}
+
+TEST_F(AppServiceTest, SystemAssignedIdentityGetsATokenWithExpiresOnAsAString) {
+  const Response response = get(app_service_query());
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(header_of(response, "Content-Type"), "application/json; charset=utf-8");
+  const json::object body = body_of(response);
+  const std::int64_t now = unix_seconds(kStart);
+  // Exactly the fields App Service sends: no expires_in.
+  EXPECT_EQ(body.size(), 5u) << response.body;
+  EXPECT_EQ(body.at("expires_on").as_string(), std::to_string(now + 3600));
+  EXPECT_EQ(body.at("resource").as_string(), std::string(kResourceManager) + "/");
+  EXPECT_EQ(body.at("token_type"), "Bearer");
+  EXPECT_EQ(body.at("client_id"), kSystemIdentityClient);
+
+  const JwtParts parts = decode_jwt(std::string(body.at("access_token").as_string()));
+  EXPECT_EQ(parts.claims.at("appid"), kSystemIdentityClient);
+  EXPECT_EQ(parts.claims.at("tid"), kTenant);
+  Response failure;
+  const auto principal = authenticate("Bearer " + std::string(body.at("access_token").as_string()), failure);
+  ASSERT_TRUE(principal) << failure.body;
+  EXPECT_EQ(principal->client_id, kSystemIdentityClient);
+}
+
+TEST_F(AppServiceTest, EachSelectorNamesTheUserAssignedIdentity) {
+  for (const std::string& selector :
+       {std::string("client_id=") + kUserIdentityClient, std::string("principal_id=") + kUserIdentityObject,
+        std::string("object_id=") + kUserIdentityObject, "mi_res_id=" + percent_encode(kUserIdentityResource)}) {
+    SCOPED_TRACE(selector);
+    const Response response = get(app_service_query("&" + selector));
+    ASSERT_EQ(response.status, 200) << response.body;
+    const json::object body = body_of(response);
+    EXPECT_EQ(body.at("client_id"), kUserIdentityClient);
+    EXPECT_EQ(decode_jwt(std::string(body.at("access_token").as_string())).claims.at("oid"), kUserIdentityObject);
+  }
+}
+
+TEST_F(AppServiceTest, UnknownOrAmbiguousIdentity) {
+  expect_app_service_error(get(app_service_query("&client_id=00000000-0000-4000-8000-0000000000ff")), 400,
+                           "Unable to load the proper Managed Identity.");
+  expect_app_service_error(
+      get(app_service_query(std::string("&client_id=") + kUserIdentityClient + "&mi_res_id=" +
+                            percent_encode(kUserIdentityResource))),
+      400, "Only one of client_id, principal_id, object_id or mi_res_id may be specified.");
+  fixture_.managed_identities[0].system_assigned = false;
+  expect_app_service_error(get(app_service_query()), 400, "Unable to load the proper Managed Identity.");
+}
+
+TEST_F(AppServiceTest, MissingIdentityHeaderIs400) {
+  expect_app_service_error(get(app_service_query(), ""), 400, "The X-IDENTITY-HEADER header is required.");
+  // App Service's protocol before 2019 used a `secret` header; it is no substitute.
+  Request old_protocol = app_service_request(app_service_query(), "");
+  old_protocol.headers = {{"secret", kIdentityHeader}};
+  EXPECT_EQ(service_.handle_app_service_request(old_protocol).status, 400);
+}
+
+TEST_F(AppServiceTest, WrongIdentityHeaderIs401BeforeAnythingElseIsChecked) {
+  expect_app_service_error(get(app_service_query(), "not-the-identity-header"), 401,
+                           "The X-IDENTITY-HEADER header is invalid.");
+  // A prefix of the secret is no better, and the query is not looked at without the secret.
+  expect_app_service_error(get("resource=x", std::string(kIdentityHeader).substr(0, 10)), 401,
+                           "The X-IDENTITY-HEADER header is invalid.");
+  // Header names are case-insensitive.
+  Request lower_case = app_service_request(app_service_query(), "");
+  lower_case.headers = {{"x-identity-header", kIdentityHeader}};
+  EXPECT_EQ(service_.handle_app_service_request(lower_case).status, 200);
+}
+
+TEST_F(AppServiceTest, QueryChecks) {
+  expect_app_service_error(get("resource=" + percent_encode(kResourceManager)), 400,
+                           "The api-version query parameter is required.");
+  expect_app_service_error(get("api-version=2017-09-01&resource=" + percent_encode(kResourceManager)), 400,
+                           "The api-version '2017-09-01' is not supported.");
+  expect_app_service_error(get("api-version=2019-08-01"), 400, "The resource query parameter is required.");
+  expect_app_service_error(get("api-version=2019-08-01&resource=https://vault.azure.net"), 500,
+                           "An unexpected error occured while fetching the AAD Token.");
+  const Response no_slash = get("api-version=2019-08-01&resource=" + percent_encode(kResourceManager));
+  ASSERT_EQ(no_slash.status, 200) << no_slash.body;
+  EXPECT_EQ(body_of(no_slash).at("resource"), kResourceManager);
+}
+
+TEST_F(AppServiceTest, PathMethodAndTransport) {
+  // Windows App Service spells the endpoint http://127.0.0.1:<port>/MSI/token/.
+  Request windows = app_service_request(app_service_query());
+  windows.target = "/MSI/token/?" + app_service_query();
+  EXPECT_EQ(service_.handle_app_service_request(windows).status, 200);
+  EXPECT_TRUE(TokenService::is_app_service_path("/MSI/token/"));
+  EXPECT_FALSE(TokenService::is_app_service_path("/msi/token/extra"));
+
+  Request post = app_service_request(app_service_query());
+  post.method = "POST";
+  const Response refused = service_.handle_app_service_request(post);
+  EXPECT_EQ(refused.status, 405);
+  EXPECT_EQ(header_of(refused, "Allow"), "GET");
+
+  Request over_tls = app_service_request(app_service_query());
+  over_tls.https = true;
+  EXPECT_EQ(service_.handle_app_service_request(over_tls).status, 404);
+}
+
+TEST_F(AppServiceTest, ImdsStaysAsItWas) {
+  // Declaring App Service's secret changes nothing on the IMDS path.
+  EXPECT_EQ(service_.handle_imds_request(imds_request(imds_query())).status, 200);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Managed identity endpoint (Azure Arc's himds)
+
+// A private temporary directory, removed with everything in it.
+struct ScratchDirectory {
+  ScratchDirectory() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "arc-state-XXXXXX").string();
+    EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
+    path = pattern;
+  }
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+  ~ScratchDirectory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+  std::filesystem::path path;
+};
+
+std::string arc_query(std::string extra = "", std::string api_version = "2020-06-01") {
+  return "api-version=" + std::move(api_version) + "&resource=" + percent_encode(std::string(kResourceManager) + "/") +
+         extra;
+}
+
+std::string file_text(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+std::filesystem::perms permissions_of(const std::filesystem::path& path) {
+  return std::filesystem::status(path).permissions() & std::filesystem::perms::mask;
+}
+
+class ArcTest : public TokenServiceTest {
+ protected:
+  ArcTest() {
+    fixture_.managed_identity_flavour = ManagedIdentityFlavour::arc;
+    arc_.set_resource_manager(std::string(kResourceManager) + "/");
+  }
+
+  Response get(std::string query, std::string authorization = "") {
+    Request request = imds_request(std::move(query));
+    if (!authorization.empty()) request.headers.emplace_back("Authorization", std::move(authorization));
+    return arc_.handle_imds_request(request);
+  }
+
+  // The key file a 401 names, after checking the challenge's shape.
+  std::filesystem::path challenged_file(const Response& response) {
+    EXPECT_EQ(response.status, 401) << response.body;
+    const std::string challenge = header_of(response, "WWW-Authenticate");
+    constexpr std::string_view prefix = "Basic realm=";
+    EXPECT_TRUE(challenge.starts_with(prefix)) << challenge;
+    // Clients split the header at '=' and take the rest as the path: one '=' only, no quotes.
+    EXPECT_EQ(std::count(challenge.begin(), challenge.end(), '='), 1) << challenge;
+    EXPECT_EQ(challenge.find('"'), std::string::npos) << challenge;
+    return challenge.substr(std::min(prefix.size(), challenge.size()));
+  }
+
+  // The challenge, then the answer with the key read from the file.
+  Response challenge_and_answer(const std::string& query) {
+    const std::filesystem::path file = challenged_file(get(query));
+    return get(query, "Basic " + file_text(file));
+  }
+
+  ScratchDirectory state_dir_;
+  TokenService arc_{fixture_, clock_, "seed-derived-signing-secret", state_dir_.path};
+};
+
+TEST_F(ArcTest, ChallengeThenToken) {
+  const Response challenge = get(arc_query());
+  const std::filesystem::path file = challenged_file(challenge);
+  EXPECT_EQ(body_of(challenge).at("error"), "unauthorized_client");
+  ASSERT_TRUE(std::filesystem::is_regular_file(file)) << file;
+  const std::string key = file_text(file);
+  EXPECT_EQ(key.size(), 64u);
+  EXPECT_EQ(key.find_first_not_of("0123456789abcdef"), std::string::npos) << key;
+
+  const Response response = get(arc_query(), "Basic " + key);
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json::object body = body_of(response);
+  const std::int64_t now = unix_seconds(kStart);
+  // The token as IMDS gives it: numbers as strings.
+  EXPECT_EQ(body.at("token_type"), "Bearer");
+  EXPECT_EQ(body.at("expires_in"), "3600");
+  EXPECT_EQ(body.at("expires_on").as_string(), std::to_string(now + 3600));
+  EXPECT_EQ(body.at("resource").as_string(), std::string(kResourceManager) + "/");
+  EXPECT_EQ(body.at("client_id"), kSystemIdentityClient);
+  Response failure;
+  const auto principal = authenticate("Bearer " + std::string(body.at("access_token").as_string()), failure);
+  ASSERT_TRUE(principal) << failure.body;
+  EXPECT_EQ(principal->client_id, kSystemIdentityClient);
+
+  // The key is used up, and its file with it.
+  EXPECT_FALSE(std::filesystem::exists(file));
+  EXPECT_EQ(get(arc_query(), "Basic " + key).status, 401);
+}
+
+TEST_F(ArcTest, KeyFileIsPrivateAbsoluteAndInsideTheStateDir) {
+  const std::filesystem::path file = challenged_file(get(arc_query()));
+  EXPECT_TRUE(file.is_absolute()) << file;
+  EXPECT_EQ(file.extension(), ".key");
+  EXPECT_EQ(file.parent_path(), std::filesystem::canonical(state_dir_.path) / "tokens");
+  EXPECT_EQ(permissions_of(file), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(permissions_of(file.parent_path()), std::filesystem::perms::owner_all);
+  EXPECT_LE(std::filesystem::file_size(file), 4096u) << "clients refuse larger key files";
+
+  // Whatever the umask says.
+  const mode_t previous = ::umask(0);
+  const std::filesystem::path second = challenged_file(get(arc_query()));
+  ::umask(previous);
+  EXPECT_EQ(permissions_of(second), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_NE(second, file) << "every challenge has a file of its own";
+}
+
+TEST_F(ArcTest, RelativeStateDirStillGivesAnAbsoluteRealm) {
+  const std::filesystem::path relative = std::filesystem::relative(state_dir_.path);
+  ASSERT_FALSE(relative.is_absolute());
+  TokenService service{fixture_, clock_, "seed-derived-signing-secret", relative};
+  const std::filesystem::path file = challenged_file(service.handle_imds_request(imds_request(arc_query())));
+  EXPECT_TRUE(file.is_absolute()) << file;
+  EXPECT_TRUE(std::filesystem::exists(file));
+}
+
+TEST_F(ArcTest, WrongKeyIsChallengedAgain) {
+  const std::filesystem::path file = challenged_file(get(arc_query()));
+  const std::string key = file_text(file);
+
+  for (const std::string& authorization : {std::string("Basic not-the-key"), "Basic " + key.substr(0, 63),
+                                           "Bearer " + key, std::string("Basic ")}) {
+    SCOPED_TRACE(authorization);
+    const Response refused = get(arc_query(), authorization);
+    const std::filesystem::path again = challenged_file(refused);
+    EXPECT_NE(again, file);
+    EXPECT_TRUE(std::filesystem::exists(again));
+  }
+  // The first challenge still stands: a wrong key spoils no other.
+  EXPECT_EQ(get(arc_query(), "basic " + key).status, 200);
+}
+
+TEST_F(ArcTest, ApiVersionsOfTheSdks) {
+  for (const char* version : {"2019-08-15", "2019-11-01", "2020-06-01"}) {
+    SCOPED_TRACE(version);
+    EXPECT_EQ(challenge_and_answer(arc_query("", version)).status, 200);
+  }
+  // IMDS's version is not himds's: refused before any challenge.
+  const Response imds_version = get(arc_query("", "2018-02-01"));
+  EXPECT_EQ(imds_version.status, 400);
+  EXPECT_EQ(body_of(imds_version).at("error"), "invalid_request");
+  EXPECT_EQ(header_of(imds_version, "WWW-Authenticate"), "");
+  EXPECT_EQ(get("resource=x").status, 400);
+}
+
+TEST_F(ArcTest, UserAssignedIdentitiesAreEchoed) {
+  const std::vector<std::pair<std::string, std::string>> selectors = {
+      {"client_id", kUserIdentityClient}, {"object_id", kUserIdentityObject}, {"msi_res_id", kUserIdentityResource}};
+  for (const auto& [name, value] : selectors) {
+    SCOPED_TRACE(name);
+    const Response response = challenge_and_answer(arc_query("&" + name + "=" + percent_encode(value)));
+    ASSERT_EQ(response.status, 200) << response.body;
+    const json::object body = body_of(response);
+    EXPECT_EQ(body.at("client_id"), kUserIdentityClient);
+    EXPECT_EQ(std::string_view(body.at(name).as_string()), value);
+  }
+  // App Service's spelling means nothing to himds: the system-assigned identity answers.
+  const Response ignored = challenge_and_answer(arc_query("&mi_res_id=" + percent_encode(kUserIdentityResource)));
+  ASSERT_EQ(ignored.status, 200) << ignored.body;
+  EXPECT_EQ(body_of(ignored).at("client_id"), kSystemIdentityClient);
+  EXPECT_FALSE(body_of(ignored).contains("mi_res_id"));
+}
+
+TEST_F(ArcTest, UnknownIdentityIs404BeforeAnyChallenge) {
+  const Response response = get(arc_query("&client_id=00000000-0000-4000-8000-0000000000ff"));
+  EXPECT_EQ(response.status, 404);
+  EXPECT_EQ(header_of(response, "WWW-Authenticate"), "");
+  EXPECT_FALSE(std::filesystem::exists(state_dir_.path / "tokens")) << "no key file was written";
+  EXPECT_EQ(get(arc_query(std::string("&client_id=") + kUserIdentityClient + "&object_id=" + kUserIdentityObject))
+                .status,
+            400);
+}
+
+TEST_F(ArcTest, WrongResourceIsRefusedOnceTheChallengeIsAnswered) {
+  const std::string query = "api-version=2020-06-01&resource=https://vault.azure.net";
+  const Response response = challenge_and_answer(query);
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(body_of(response).at("error"), "invalid_resource");
+}
+
+TEST_F(ArcTest, MetadataHeaderIsStillRequired) {
+  const Response response = arc_.handle_imds_request(imds_request(arc_query(), false));
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(body_of(response).at("error_description"), "Required metadata header not specified");
+}
+
+TEST_F(ArcTest, WithoutAStateDirTheChallengeFails) {
+  const Response response = service_.handle_imds_request(imds_request(arc_query()));
+  EXPECT_EQ(response.status, 500);
+  EXPECT_EQ(header_of(response, "WWW-Authenticate"), "");
+}
+
+TEST_F(ArcTest, UnansweredChallengesLeaveNoLitter) {
+  const auto key_files = [&] {
+    std::size_t count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(state_dir_.path / "tokens")) {
+      count += entry.path().extension() == ".key" ? 1u : 0u;
+    }
+    return count;
+  };
+  const std::filesystem::path first = challenged_file(get(arc_query()));
+  for (int i = 0; i < 70; ++i) (void)get(arc_query());
+  EXPECT_EQ(key_files(), 64u) << "the oldest challenges are dropped";
+  EXPECT_FALSE(std::filesystem::exists(first));
+
+  {
+    TokenService short_lived{fixture_, clock_, "seed-derived-signing-secret", state_dir_.path};
+    (void)challenged_file(short_lived.handle_imds_request(imds_request(arc_query())));
+    EXPECT_EQ(key_files(), 65u);
+  }
+  EXPECT_EQ(key_files(), 64u) << "a service removes its files when it goes";
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The fixture's switches and the emulator's routing
+
+TEST(ManagedIdentityFixture, SettingsAreRead) {
+  const auto defaults = parse_fixture("tenants: [ t ]\n");
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  EXPECT_EQ(defaults->managed_identity_flavour, ManagedIdentityFlavour::imds);
+  EXPECT_FALSE(defaults->app_service_identity_header);
+
+  const auto set = parse_fixture(
+      "tenants: [ t ]\nsettings: { managed_identity_flavour: arc, app_service_identity_header: s3cret }\n");
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->managed_identity_flavour, ManagedIdentityFlavour::arc);
+  EXPECT_EQ(set->app_service_identity_header, "s3cret");
+
+  EXPECT_FALSE(parse_fixture("settings: { managed_identity_flavour: appservice }\n"));
+  EXPECT_FALSE(parse_fixture("settings: { app_service_identity_header: '' }\n"));
+}
+
+TEST(ManagedIdentityRouting, ThePlainHttpListenerCarriesAllThreeEndpoints) {
+  auto fixture = load_fixture(std::string(RESTOREPOINTD_SOURCE_DIR) + "/tests/emulator/fixtures/small.yaml");
+  ASSERT_TRUE(fixture) << fixture.error().message;
+  fixture.value().managed_identity_flavour = ManagedIdentityFlavour::arc;
+  fixture.value().app_service_identity_header = kIdentityHeader;
+  ScratchDirectory state_dir;
+  ManualClock clock{kStart};
+  Emulator emulator(std::move(fixture).value(), clock, EmulatorOptions{.seed = 1, .state_dir = state_dir.path});
+  emulator.set_endpoints(kResourceManager, "http://127.0.0.1:8080");
+
+  const Response app_service = emulator.handle(app_service_request(app_service_query()));
+  ASSERT_EQ(app_service.status, 200) << app_service.body;
+  EXPECT_EQ(body_of(app_service).at("client_id"), "44444444-4444-4444-8444-444444444444");
+
+  const Response challenge = emulator.handle(imds_request(arc_query()));
+  ASSERT_EQ(challenge.status, 401) << challenge.body;
+  const std::string realm = header_of(challenge, "WWW-Authenticate").substr(std::string("Basic realm=").size());
+  EXPECT_TRUE(realm.starts_with(std::filesystem::canonical(state_dir.path).string() + "/tokens/")) << realm;
+  Request answer = imds_request(arc_query());
+  answer.headers.emplace_back("Authorization", "Basic " + file_text(realm));
+  EXPECT_EQ(emulator.handle(answer).status, 200);
+
+  Request elsewhere = app_service_request(app_service_query());
+  elsewhere.target = "/metadata/instance?api-version=2021-02-01";
+  EXPECT_EQ(emulator.handle(elsewhere).status, 404);
 }
 
 // ---------------------------------------------------------------------------------------------------

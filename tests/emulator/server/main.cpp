@@ -4,6 +4,10 @@
 //   imds http://127.0.0.1:<port>
 // as its first two lines, so that tests and scripts can start it on ephemeral ports, and it runs until
 // SIGTERM or SIGINT. Exit status: 0 after a signal, 2 for bad arguments or a bad fixture, 1 for anything else.
+//
+// The plain HTTP listener answers /metadata/identity/oauth2/token as an Azure VM's IMDS or, with the fixture's
+// settings.managed_identity_flavour: arc, as an Arc-enabled server's himds (its challenge key files go to
+// <state dir>/tokens/); with settings.app_service_identity_header it also answers App Service's /msi/token.
 
 #include <stdlib.h>  // mkdtemp
 
@@ -61,13 +65,16 @@ std::string url_authority(const tcp::endpoint& endpoint) {
   return host + ":" + std::to_string(endpoint.port());
 }
 
-// The directory for ca.pem: the one asked for (created if need be), or a new private one under $TMPDIR.
+// The directory for ca.pem and Arc's key files: the one asked for (created if need be), or a new private one
+// under $TMPDIR; absolute, because the Arc challenge names files in it by their absolute path.
 rpd::Result<std::filesystem::path> prepare_state_dir(const std::string& requested) {
   std::error_code error;
   if (!requested.empty()) {
     std::filesystem::create_directories(requested, error);
     if (error) return rpd::make_error("cannot create the state directory " + requested + ": " + error.message());
-    return std::filesystem::path(requested);
+    auto absolute = std::filesystem::absolute(requested, error);
+    if (error) return rpd::make_error("cannot resolve the state directory " + requested + ": " + error.message());
+    return absolute;
   }
   const auto temp = std::filesystem::temp_directory_path(error);
   if (error) return rpd::make_error("no temporary directory: " + error.message());
@@ -75,7 +82,9 @@ rpd::Result<std::filesystem::path> prepare_state_dir(const std::string& requeste
   if (mkdtemp(pattern.data()) == nullptr) {
     return rpd::make_error("cannot create a directory like " + pattern + ": " + std::generic_category().message(errno));
   }
-  return std::filesystem::path(pattern);
+  const std::filesystem::path made(pattern);
+  auto absolute = std::filesystem::absolute(made, error);
+  return error ? made : absolute;
 }
 
 struct TemporaryDirectory {
@@ -103,7 +112,8 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--imds-listen", imds_listen, "IP:PORT for plain HTTP (the managed identity endpoint)")
       ->capture_default_str();
-  app.add_option("--state-dir", state_dir, "where to write ca.pem (default: a new temporary directory)");
+  app.add_option("--state-dir", state_dir,
+                 "where to write ca.pem and Arc's challenge key files (default: a new temporary directory)");
   app.add_option("--time-scale", time_scale, "emulated seconds per real second")->capture_default_str();
   app.add_option("--seed", seed, "seed for fault rules with a probability")->capture_default_str();
   try {
@@ -132,22 +142,24 @@ int run(int argc, char** argv) {
     return exit_usage;
   }
 
-  ScaledClock clock(time_scale,
-                    std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
-  Emulator emulator(std::move(fixture).value(), clock, EmulatorOptions{.seed = seed});
-
-  const auto identity = generate_tls_identity();
-  if (!identity) {
-    std::cerr << "azure-emulator: " << identity.error().message << '\n';
-    return exit_failure;
-  }
   const auto dir = prepare_state_dir(state_dir);
   if (!dir) {
     std::cerr << "azure-emulator: " << dir.error().message << '\n';
     return exit_failure;
   }
   // A directory of our own making goes when we do, so that test runs leave no litter; one asked for stays.
+  // Declared before the emulator, which removes its own key files from it first.
   const TemporaryDirectory our_dir(state_dir.empty() ? *dir : std::filesystem::path());
+
+  ScaledClock clock(time_scale,
+                    std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+  Emulator emulator(std::move(fixture).value(), clock, EmulatorOptions{.seed = seed, .state_dir = *dir});
+
+  const auto identity = generate_tls_identity();
+  if (!identity) {
+    std::cerr << "azure-emulator: " << identity.error().message << '\n';
+    return exit_failure;
+  }
   const auto ca_path = write_ca_pem(*identity, *dir);
   if (!ca_path) {
     std::cerr << "azure-emulator: " << ca_path.error().message << '\n';
