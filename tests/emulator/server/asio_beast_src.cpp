@@ -1,5 +1,0 @@
-// Asio, its TLS layer and Beast, compiled once for the emulator instead of in every file that uses them
-// (targets define BOOST_ASIO_SEPARATE_COMPILATION and BOOST_BEAST_SEPARATE_COMPILATION). This is the slow file.
-#include <boost/asio/impl/src.hpp>
-#include <boost/asio/ssl/impl/src.hpp>
-#include <boost/beast/src.hpp>
