@@ -42,6 +42,12 @@ struct Target {
   std::map<std::string, std::string> query;
 };
 
+// Entra ID's POST /{tenant}/oauth2/v2.0/token.
+bool is_token_path(const Target& target) {
+  return target.segments.size() == 4 && target.segments[1] == "oauth2" && target.segments[2] == "v2.0" &&
+         target.segments[3] == "token";
+}
+
 Target parse_target(const std::string& target) {
   Target out;
   const auto question = target.find('?');
@@ -98,6 +104,8 @@ struct Emulator::State {
   Response admin(const Request& request, const Target& target);
   Response arm(const Request& request, const Target& target);
   std::optional<FaultRule> matching_fault(const Request& request, const Target& target);
+  // The answer an injected status, reset or stall rule gives instead of the real one.
+  static std::optional<Response> injected_failure(const std::optional<FaultRule>& fault);
   // Refills the bucket for the time passed and, with `draw`, takes one token; false when it is empty.
   bool take_token(const std::string& key, double capacity, double refill, bool draw, int& remaining,
                   int& wait_seconds);
@@ -132,6 +140,12 @@ Response Emulator::handle(const Request& request) {
   Response response;
   if (target.path.starts_with("/_emulator/")) {
     response = s.admin(request, target);
+  } else if (auto failure = !request.https || is_token_path(target)
+                                 ? s.injected_failure(s.matching_fault(request, target))
+                                 : std::nullopt) {
+    // Faults on the identity endpoints (IMDS's 410 while it restarts, Entra's 503); Resource Manager's own
+    // requests meet theirs in arm(), where the rest of the rule (fail_operation) applies.
+    response = std::move(*failure);
   } else if (!request.https) {
     // The plain HTTP listener carries the managed identity endpoints and nothing else.
     if (target.path == "/metadata/identity/oauth2/token") {
@@ -141,8 +155,7 @@ Response Emulator::handle(const Request& request) {
     } else {
       response = json_response(404, json::object{{"error", "not_found"}});
     }
-  } else if (target.segments.size() == 4 && target.segments[1] == "oauth2" && target.segments[2] == "v2.0" &&
-             target.segments[3] == "token") {
+  } else if (is_token_path(target)) {
     response = request.method == "POST" ? s.tokens.handle_token_request(request, target.segments[0])
                                         : json_response(405, json::object{{"error", "invalid_request"}});
   } else {
@@ -262,8 +275,7 @@ bool Emulator::State::authorized(const Principal& principal, const std::string& 
   });
 }
 
-Response Emulator::State::arm(const Request& request, const Target& target) {
-  const auto fault = matching_fault(request, target);
+std::optional<Response> Emulator::State::injected_failure(const std::optional<FaultRule>& fault) {
   if (fault && fault->status > 0) {
     Response response = arm_error(fault->status, fault->code, "Injected fault: " + fault->code + ".");
     if (fault->retry_after_seconds >= 0) response.headers.emplace_back("Retry-After", std::to_string(fault->retry_after_seconds));
@@ -274,11 +286,17 @@ Response Emulator::State::arm(const Request& request, const Target& target) {
     return response;
   }
   if (fault && (fault->delivery == "reset" || fault->delivery == "stall")) {
-    // The request never reached Resource Manager: nothing changes.
+    // The request never reached the service: nothing changes.
     Response response;
     response.delivery = fault->delivery == "reset" ? Delivery::reset : Delivery::stall;
     return response;
   }
+  return std::nullopt;
+}
+
+Response Emulator::State::arm(const Request& request, const Target& target) {
+  const auto fault = matching_fault(request, target);
+  if (auto failure = injected_failure(fault)) return std::move(*failure);
 
   Response failure;
   const auto principal = tokens.authenticate(request, failure);

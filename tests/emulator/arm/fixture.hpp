@@ -62,7 +62,9 @@ struct Grant {
   std::string scope;
 };
 
-// Fault injection: requests that match get a spoiled answer instead of, or on top of, the real one.
+// Fault injection: requests that match get a spoiled answer instead of, or on top of, the real one. Status,
+// reset and stall rules apply to every endpoint, the identity endpoints included; the other deliveries and
+// fail_operation to Resource Manager's.
 struct FaultRule {
   std::string method;         // empty: any
   std::string path_contains;  // empty: any; compared case-insensitively
