@@ -57,6 +57,16 @@ std::optional<milliseconds> parse_retry_after_value(std::string_view value, std:
 
 }  // namespace
 
+bool is_retryable_for_managed_identity(int http_status) {
+  return http_status == 404 || http_status == 410 || http_status == 429 || (http_status >= 500 && http_status <= 599);
+}
+
+std::optional<std::chrono::milliseconds> managed_identity_retry_delay(int attempt) {
+  static constexpr int delays_seconds[] = {0, 2, 6, 14, 30, 60};
+  if (attempt < 0 || attempt >= static_cast<int>(std::size(delays_seconds))) return std::nullopt;
+  return std::chrono::seconds(delays_seconds[attempt]);
+}
+
 bool is_retryable(int http_status) {
   switch (http_status) {
     case 408:

@@ -50,6 +50,14 @@ std::optional<std::chrono::milliseconds> retry_after(const Headers& headers, std
 // accepted: Azure does not send them. The weekday must be a weekday name but is not checked against the date.
 std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text);
 
+// The managed identity endpoint's own rules (AZURE.md section 5): 404 (a new identity not there yet), 410
+// (IMDS restarting, back within 70 s), 429 and every 5xx are retried; any other status is the answer.
+bool is_retryable_for_managed_identity(int http_status);
+
+// The wait before the managed identity endpoint's retry number attempt + 1: 0, 2, 6, 14, 30 and 60 s, then
+// nullopt. About two minutes in all, past the 70 s an IMDS restart takes.
+std::optional<std::chrono::milliseconds> managed_identity_retry_delay(int attempt);
+
 struct RetryOptions {
   int max_retries = 3;                           // the budget per logical request, not per connection
   std::chrono::milliseconds initial_delay{800};  // the first backoff, before jitter

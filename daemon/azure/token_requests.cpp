@@ -1,6 +1,8 @@
 #include "daemon/azure/token_requests.hpp"
 
 #include <boost/json.hpp>
+#include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <optional>
 
@@ -138,6 +140,49 @@ TokenGet app_service_request(std::string_view identity_endpoint, std::string_vie
   std::string target = std::string(identity_endpoint) + "?api-version=2019-08-01&resource=" +
                        url_encode(with_trailing_slash(resource)) + identity_parameter(id, "principal_id", "mi_res_id");
   return TokenGet{std::move(target), Headers{{"X-IDENTITY-HEADER", std::string(identity_header)}}};
+}
+
+TokenGet arc_request(std::string_view identity_endpoint, std::string_view resource) {
+  std::string target = std::string(identity_endpoint) + "?api-version=2019-11-01&resource=" +
+                       url_encode(with_trailing_slash(resource));
+  return TokenGet{std::move(target), Headers{{"Metadata", "true"}}};
+}
+
+Result<std::string> arc_key_file(const Headers& headers, std::string_view key_directory) {
+  const auto challenge = find_header(headers, "WWW-Authenticate");
+  if (!challenge) return make_error("Azure Arc's answer has no WWW-Authenticate challenge");
+  constexpr std::string_view prefix = "basic realm=";
+  std::string lower_start;
+  for (char c : challenge->substr(0, prefix.size())) lower_start += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower_start != prefix) return make_error("Azure Arc's challenge is not \"Basic realm=<file>\"");
+  std::string_view file = challenge->substr(prefix.size());
+  const std::string directory = without_trailing_slash(key_directory) + "/";
+  const std::string_view name = file.substr(std::min(file.size(), directory.size()));
+  const bool in_directory = file.starts_with(directory) && !name.empty() && name.find('/') == std::string_view::npos;
+  if (!in_directory || !name.ends_with(".key") || name.starts_with(".")) {
+    return make_error("Azure Arc's challenge names a file outside " + directory + " or not a .key file");
+  }
+  return std::string(file);
+}
+
+std::string describe_token_failure(int http_status, std::string_view body) {
+  std::string text = "HTTP " + std::to_string(http_status);
+  boost::system::error_code ec;
+  const json::value value = json::parse(body, ec);
+  if (ec || !value.is_object()) return text;
+  const json::object& object = value.get_object();
+  const auto field = [&](std::string_view name) -> std::string {
+    const json::value* v = object.if_contains(name);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+  };
+  std::string error = field("error");
+  std::string description = field("error_description");
+  if (const auto newline = description.find_first_of("\r\n"); newline != std::string::npos) description.resize(newline);
+  if (description.size() > 300) description = description.substr(0, 300) + "...";
+  if (error.size() > 100) error.resize(100);
+  if (!error.empty()) text += " " + error;
+  if (!description.empty()) text += ": " + description;
+  return text;
 }
 
 Result<AccessToken> parse_entra_token(std::string_view body, TimePoint now) {

@@ -48,6 +48,20 @@ TokenGet imds_request(std::string_view resource, const ManagedIdentityId& id = {
 TokenGet app_service_request(std::string_view identity_endpoint, std::string_view identity_header,
                              std::string_view resource, const ManagedIdentityId& id = {});
 
+// Azure Arc's himds: GET {IDENTITY_ENDPOINT}?api-version=2019-11-01&resource=..., header Metadata: true. Arc
+// has only the machine's system-assigned identity.
+TokenGet arc_request(std::string_view identity_endpoint, std::string_view resource);
+
+// The key file of an Arc challenge ("401" with "WWW-Authenticate: Basic realm=<path>"). Only a file directly
+// in `key_directory` whose name ends in ".key" is accepted: whatever answers on the endpoint's port must not
+// make us read an arbitrary file and send its content.
+Result<std::string> arc_key_file(const Headers& headers, std::string_view key_directory);
+
+// A token endpoint's refusal, for people: "HTTP 401 invalid_client: AADSTS7000215: Invalid client secret
+// provided." (Entra's and IMDS's {"error", "error_description"}; the first line of the description, at most
+// 300 characters). Neither field ever holds a secret; a body that is not such an object is not quoted.
+std::string describe_token_failure(int http_status, std::string_view body);
+
 // Entra ID v2: {"access_token": "...", "expires_in": 3599, "token_type": "Bearer"}. expires_in may also be a
 // string of digits (v1 endpoints and some emulators). token_type, when present, must be Bearer (any case).
 Result<AccessToken> parse_entra_token(std::string_view body, TimePoint now);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace rpd::azure {
 namespace {
 
@@ -135,6 +137,18 @@ TEST(RetryPolicy, NoJitter) {
   RetryPolicy policy(RetryOptions{.jitter_fraction = 0.0});
   EXPECT_EQ(policy.next_delay(0, std::nullopt, 0.0), 800ms);
   EXPECT_EQ(policy.next_delay(2, std::nullopt, 1.0), 3200ms);
+}
+
+TEST(ManagedIdentityRetry, RetriesWhatImdsSaysIsPassing) {
+  for (int status : {404, 410, 429, 500, 503, 599}) EXPECT_TRUE(is_retryable_for_managed_identity(status)) << status;
+  for (int status : {200, 400, 401, 403, 408}) EXPECT_FALSE(is_retryable_for_managed_identity(status)) << status;
+}
+
+TEST(ManagedIdentityRetry, BacksOffForAboutTwoMinutes) {
+  std::vector<long> delays;
+  for (int attempt = 0; auto delay = managed_identity_retry_delay(attempt); ++attempt) delays.push_back(delay->count());
+  EXPECT_EQ(delays, (std::vector<long>{0, 2000, 6000, 14000, 30000, 60000}));
+  EXPECT_FALSE(managed_identity_retry_delay(-1).has_value());
 }
 
 }  // namespace

@@ -167,5 +167,43 @@ TEST(TokenRequests, ParseAzureCliToken) {
   EXPECT_EQ(no_token.error().message, "az account get-access-token output: field \"accessToken\" is missing");
 }
 
+TEST(ArcRequest, AsksWithMetadataAndApiVersion20191101) {
+  const TokenGet get = arc_request("http://localhost:40342/metadata/identity/oauth2/token", "https://management.azure.com");
+  EXPECT_EQ(get.target,
+            "http://localhost:40342/metadata/identity/oauth2/token?api-version=2019-11-01&resource="
+            "https%3A%2F%2Fmanagement.azure.com%2F");
+  ASSERT_EQ(get.headers.size(), 1u);
+  EXPECT_EQ(get.headers[0].first, "Metadata");
+}
+
+TEST(ArcKeyFile, OnlyAKeyFileInTheAgentsDirectoryIsAccepted) {
+  const auto challenge = [](std::string value) { return Headers{{"WWW-Authenticate", std::move(value)}}; };
+  const std::string dir = "/var/opt/azcmagent/tokens";
+  EXPECT_EQ(*arc_key_file(challenge("Basic realm=/var/opt/azcmagent/tokens/0b1c.key"), dir),
+            "/var/opt/azcmagent/tokens/0b1c.key");
+  EXPECT_EQ(*arc_key_file(challenge("basic REALM=/var/opt/azcmagent/tokens/0b1c.key"), dir + "/"),
+            "/var/opt/azcmagent/tokens/0b1c.key");
+  const std::string outside = "Azure Arc's challenge names a file outside /var/opt/azcmagent/tokens/ or not a .key file";
+  EXPECT_EQ(arc_key_file(challenge("Basic realm=/etc/shadow"), dir).error().message, outside);
+  EXPECT_EQ(arc_key_file(challenge("Basic realm=/var/opt/azcmagent/tokens/../../../etc/x.key"), dir).error().message, outside);
+  EXPECT_EQ(arc_key_file(challenge("Basic realm=/var/opt/azcmagent/tokens/notes.txt"), dir).error().message, outside);
+  EXPECT_EQ(arc_key_file(challenge("Basic realm=/var/opt/azcmagent/tokens/.key"), dir).error().message, outside);
+  EXPECT_EQ(arc_key_file(challenge("Bearer realm=x"), dir).error().message,
+            "Azure Arc's challenge is not \"Basic realm=<file>\"");
+  EXPECT_EQ(arc_key_file({}, dir).error().message, "Azure Arc's answer has no WWW-Authenticate challenge");
+}
+
+TEST(TokenFailure, QuotesTheErrorAndTheFirstLineOfItsDescription) {
+  EXPECT_EQ(describe_token_failure(401, R"({"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 1\r\n"})"),
+            "HTTP 401 invalid_client: AADSTS7000215: Invalid client secret provided.");
+  EXPECT_EQ(describe_token_failure(400, R"({"error":"invalid_request","error_description":"Identity not found"})"),
+            "HTTP 400 invalid_request: Identity not found");
+  EXPECT_EQ(describe_token_failure(503, "<html>Service Unavailable</html>"), "HTTP 503");
+  EXPECT_EQ(describe_token_failure(500, R"({"error":{"code":"InternalServerError"}})"), "HTTP 500");
+  const std::string long_description(400, 'x');
+  EXPECT_EQ(describe_token_failure(400, R"({"error_description":")" + long_description + R"("})"),
+            "HTTP 400: " + std::string(300, 'x') + "...");
+}
+
 }  // namespace
 }  // namespace rpd::azure
