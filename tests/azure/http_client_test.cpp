@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 #include <optional>
 
+#include "tests/azure/connect_proxy.hpp"
 #include "tests/emulator/emulator_process.hpp"
 #include "tests/emulator/server/test_client.hpp"
 
@@ -284,6 +285,68 @@ TEST_F(HttpClientTest, AnUnsupportedUrlIsRefusedBeforeAnyConnection) {
   EXPECT_EQ(answer.error().failure, TransportFailure::invalid_url);
   EXPECT_EQ(answer.error().message, "GET: unsupported scheme 'ftp' (use https)");
   EXPECT_EQ(client->stats().connections_opened, 0);
+}
+
+// The proxy settings the environment would give: https_proxy and no_proxy as named here.
+ProxySettings proxy_from(std::string https_proxy, std::string no_proxy = "") {
+  auto settings = proxy_settings_from([&](const char* name) -> std::optional<std::string> {
+    if (std::string_view(name) == "https_proxy") return https_proxy;
+    if (std::string_view(name) == "no_proxy" && !no_proxy.empty()) return no_proxy;
+    return std::nullopt;
+  });
+  if (!settings) throw std::logic_error(settings.error().message);
+  return *settings;
+}
+
+TEST_F(HttpClientTest, TunnelsThroughAProxyWithItsCredentials) {
+  testing::ConnectProxy proxy({.required_user = "backup", .required_password = "pr0xy-pass"});
+  HttpClientOptions options = trusting_the_emulator();
+  options.proxy = proxy_from("http://backup:pr0xy-pass@127.0.0.1:" + std::to_string(proxy.port()));
+  auto client = make_client(options);
+  for (int i = 0; i < 2; ++i) {
+    const SendResult answer = run_one(client, get_vm(origin()));
+    ASSERT_TRUE(answer.ok()) << answer.error().message;
+    EXPECT_EQ(answer->status, 200);
+  }
+  const auto records = proxy.records();
+  ASSERT_EQ(records.size(), 1u) << "the tunnel is kept alive like any connection";
+  EXPECT_EQ(records[0].target, "127.0.0.1:" + std::to_string(process_->https_port()));
+  EXPECT_TRUE(records[0].authorized);
+  EXPECT_EQ(records[0].status, 200);
+}
+
+TEST_F(HttpClientTest, AProxyThatRefusesTheCredentialsIsNotRetried) {
+  testing::ConnectProxy proxy({.required_user = "backup", .required_password = "pr0xy-pass"});
+  HttpClientOptions options = trusting_the_emulator();
+  options.proxy = proxy_from("http://backup:wrong-pass@127.0.0.1:" + std::to_string(proxy.port()));
+  auto client = make_client(options);
+  const SendResult answer = run_one(client, get_vm(origin()));
+  ASSERT_FALSE(answer.ok());
+  EXPECT_EQ(answer.error().failure, TransportFailure::proxy_refused);
+  EXPECT_FALSE(is_retryable(answer.error().failure));
+  EXPECT_NE(answer.error().message.find("answered CONNECT 127.0.0.1:" + std::to_string(process_->https_port()) +
+                                        " with 407"),
+            std::string::npos)
+      << answer.error().message;
+  EXPECT_EQ(answer.error().message.find("wrong-pass"), std::string::npos) << "never the proxy's password";
+}
+
+TEST_F(HttpClientTest, NoProxyAndPlainHttpGoDirect) {
+  testing::ConnectProxy proxy;
+  HttpClientOptions options = trusting_the_emulator();
+  options.proxy = proxy_from(proxy.url(), "localhost,127.0.0.0/8");
+  auto client = make_client(options);
+  const SendResult direct = run_one(client, get_vm(origin()));
+  ASSERT_TRUE(direct.ok()) << direct.error().message;
+
+  options.proxy = proxy_from(proxy.url());  // no exceptions: still, the managed identity endpoint is never proxied
+  client = make_client(options);
+  const SendResult identity = run_one(
+      client, {"GET", process_->imds_url() + "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=x",
+               {{"Metadata", "true"}}, ""});
+  ASSERT_TRUE(identity.ok()) << identity.error().message;
+  EXPECT_TRUE(proxy.records().empty());
+  EXPECT_EQ(proxy.connect_attempts(), 0);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,9 +61,15 @@ EmulatorProcess::EmulatorProcess(const std::string& binary, const std::string& f
 
   int out[2];
   if (::pipe(out) != 0) throw std::runtime_error("cannot make a pipe for the emulator");
+  const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("cannot start the emulator");
   if (pid_ == 0) {
+    // A test that aborts never runs the destructor: without this the emulator would live on, holding the
+    // test's output pipe open (a CI step reading it would wait for ever). The getppid check closes the race
+    // with a parent that died before prctl. (The signal follows the thread that forked: tests start emulators
+    // from their main thread.)
+    if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || ::getppid() != parent) ::_exit(126);
     ::dup2(out[1], STDOUT_FILENO);
     ::close(out[0]);
     ::close(out[1]);
