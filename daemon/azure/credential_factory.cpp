@@ -104,7 +104,8 @@ Result<std::unique_ptr<TokenSource>> make_token_source(const AzureSettings& azur
           *token_file);
     }
     case CredentialType::azure_cli:
-      return make_error("credential: azure_cli is not supported by this version yet; use client_secret on a workstation");
+      return make_azure_cli_source(std::move(context), places.azure_cli, azure.endpoints.token_scope,
+                                   credential.tenant_id);
   }
   return make_error("credential: unknown type");
 }

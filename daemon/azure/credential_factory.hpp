@@ -8,7 +8,7 @@
 //   client_certificate  tenant_id, client_id, certificate_file
 //   workload_identity   AZURE_FEDERATED_TOKEN_FILE; client_id and tenant_id from the settings, else
 //                       AZURE_CLIENT_ID and AZURE_TENANT_ID; AZURE_AUTHORITY_HOST overrides the authority
-//   azure_cli           not yet (an error that says so)
+//   azure_cli           `az account get-access-token` (tenant_id passed as --tenant when set)
 
 #include <functional>
 #include <map>
@@ -28,6 +28,7 @@ Environment credential_environment();
 
 struct CredentialPlaces {
   std::string arc_key_directory = "/var/opt/azcmagent/tokens";
+  std::string azure_cli = "az";  // looked up in PATH
 };
 
 Result<std::unique_ptr<TokenSource>> make_token_source(const AzureSettings& azure, const Environment& environment,

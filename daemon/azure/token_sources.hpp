@@ -5,6 +5,7 @@
 //
 //   managed identity   IMDS (an Azure VM), App Service's IDENTITY_ENDPOINT, Azure Arc's challenge; retried
 //                      on 404, 410, 429 and 5xx with IMDS's backoff (0, 2, 6, 14, 30, 60 s)
+//   Azure CLI          `az account get-access-token`, for a workstation
 //   Entra ID           client secret, client certificate (an RS256 assertion with x5t), workload identity
 //                      (the federated token as assertion); retried as Resource Manager requests are
 //                      (408, 429, 5xx, transport failures; backoff from 0.8 s, Retry-After honoured)
@@ -12,7 +13,9 @@
 // Errors start with the source's description and never quote a secret, a token or a response body beyond
 // the endpoint's own error and error_description.
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "daemon/azure/clock.hpp"
@@ -58,6 +61,12 @@ std::unique_ptr<TokenSource> make_client_certificate_source(SourceContext contex
 // `federated_token_file`: AZURE_FEDERATED_TOKEN_FILE, re-read at every fetch (Kubernetes rotates it).
 std::unique_ptr<TokenSource> make_workload_identity_source(SourceContext context, EntraApplication application,
                                                            std::string federated_token_file);
+
+// `az account get-access-token --output json --scope <scope> [--tenant <tenant>]`; `program` is looked up
+// in PATH unless it holds a slash. The CLI is slow (a second or more) but Credential calls it once an hour.
+std::unique_ptr<TokenSource> make_azure_cli_source(SourceContext context, std::string program, std::string scope,
+                                                   std::optional<std::string> tenant,
+                                                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 // The content of a file that holds a secret, for sending and nothing else: at most `max_bytes`, trailing
 // white space (the newline an editor adds) removed, not empty. Errors name the file and never its content.

@@ -293,6 +293,9 @@ TEST_F(TokenSourcesTest, TheSettingsAndTheEnvironmentChooseTheSource) {
   azure.credential.client_id = "c";
   azure.credential.client_secret_file = "/etc/restorepointd/client-secret";
   EXPECT_EQ(describe({}), "service principal c with a client secret (https://login.microsoftonline.com/t/oauth2/v2.0/token)");
+
+  azure.credential.type = CredentialType::azure_cli;
+  EXPECT_EQ(describe({}), "Azure CLI (az)");
 }
 
 }  // namespace
