@@ -67,7 +67,7 @@ asio::awaitable<Result<ArmResponse, ArmError>> ArmClient::send(ArmRequest reques
   for (int attempt = 0;;) {
     for (milliseconds wait = throttle_.wait_before(subscription, kind, clock_.steady_now()); wait.count() > 0;
          wait = throttle_.wait_before(subscription, kind, clock_.steady_now())) {
-      co_await clock_.sleep_for(wait);
+      co_await clock_.wait_for(wait);
     }
     Result<std::string> token = co_await credential_->token();
     if (!token) co_return client_error("CredentialUnavailable", token.error().message, client_request_id);
@@ -123,7 +123,7 @@ asio::awaitable<Result<ArmResponse, ArmError>> ArmClient::send(ArmRequest reques
       ++stats_.throttled;
       throttle_.pause_until(subscription, clock_.steady_now() + *delay);
     } else {
-      co_await clock_.sleep_for(*delay);
+      co_await clock_.wait_for(*delay);
     }
   }
 }

@@ -11,7 +11,7 @@ std::chrono::system_clock::time_point SystemClock::now() const { return std::chr
 
 std::chrono::steady_clock::time_point SystemClock::steady_now() const { return std::chrono::steady_clock::now(); }
 
-boost::asio::awaitable<void> SystemClock::sleep_for(std::chrono::milliseconds duration) {
+boost::asio::awaitable<void> SystemClock::wait_for(std::chrono::milliseconds duration) {
   const auto executor = co_await boost::asio::this_coro::executor;
   if (duration <= std::chrono::milliseconds::zero()) {
     co_await boost::asio::post(executor, boost::asio::use_awaitable);

@@ -15,7 +15,7 @@ class Clock {
   // Monotonic time: rate limits and deadlines.
   virtual std::chrono::steady_clock::time_point steady_now() const = 0;
   // Suspends the calling coroutine for `duration` (0 or less: resumes at once, still through the executor).
-  virtual boost::asio::awaitable<void> sleep_for(std::chrono::milliseconds duration) = 0;
+  virtual boost::asio::awaitable<void> wait_for(std::chrono::milliseconds duration) = 0;
 };
 
 // The system clocks and a steady_timer on the calling coroutine's executor.
@@ -23,7 +23,7 @@ class SystemClock final : public Clock {
  public:
   std::chrono::system_clock::time_point now() const override;
   std::chrono::steady_clock::time_point steady_now() const override;
-  boost::asio::awaitable<void> sleep_for(std::chrono::milliseconds duration) override;
+  boost::asio::awaitable<void> wait_for(std::chrono::milliseconds duration) override;
 };
 
 }  // namespace rpd::azure

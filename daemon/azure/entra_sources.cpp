@@ -30,97 +30,85 @@ asio::awaitable<Result<AccessToken>> post_token_form(SourceContext context, Entr
   co_return token;
 }
 
-class ClientSecretSource final : public TokenSource {
+// How the application proves who it is; each proof is read from its file at every fetch (they rotate).
+enum class Proof { client_secret, client_certificate, federated_token };
+
+class EntraSource final : public TokenSource {
  public:
-  ClientSecretSource(SourceContext context, EntraApplication application, std::string secret_file)
-      : context_(std::move(context)), application_(std::move(application)), secret_file_(std::move(secret_file)) {}
+  EntraSource(SourceContext context, EntraApplication application, Proof proof, std::string file)
+      : context_(std::move(context)), application_(std::move(application)), proof_(proof), file_(std::move(file)) {}
 
   asio::awaitable<Result<AccessToken>> fetch() override {
-    auto secret = read_secret_file(secret_file_, "client secret file");
-    if (!secret) co_return make_error(describe() + ": " + secret.error().message);
-    co_return co_await post_token_form(context_, application_,
-                                       client_secret_form(application_.client_id, *secret, application_.scope),
-                                       describe());
+    auto form = proof_form();
+    const std::string who = describe();
+    if (!form) co_return make_error(who + ": " + form.error().message);
+    std::string body = std::move(form).value();
+    co_return co_await post_token_form(context_, application_, std::move(body), who);
   }
 
   std::string describe() const override {
-    return "service principal " + application_.client_id + " with a client secret (" + application_.token_url + ")";
+    const std::string& id = application_.client_id;
+    const std::string where = " (" + application_.token_url + ")";
+    switch (proof_) {
+      case Proof::client_secret: return "service principal " + id + " with a client secret" + where;
+      case Proof::client_certificate: return "service principal " + id + " with a certificate" + where;
+      case Proof::federated_token: return "workload identity " + id + where;
+    }
+    return id;
   }
 
  private:
+  // The token request's form, with the secret, the signed assertion or the federated token in it.
+  Result<std::string> proof_form() const {
+    const EntraApplication& app = application_;
+    switch (proof_) {
+      case Proof::client_secret: {
+        auto secret = read_secret_file(file_, "client secret file");
+        if (!secret) return secret.error();
+        return client_secret_form(app.client_id, *secret, app.scope);
+      }
+      case Proof::client_certificate: {
+        auto pem = read_secret_file(file_, "certificate file", 1024 * 1024);
+        if (!pem) return pem.error();
+        auto certificate = load_client_certificate(*pem);
+        if (!certificate) return make_error(file_ + ": " + certificate.error().message);
+        const std::string assertion =
+            make_client_assertion(*certificate, app.client_id, app.token_url, new_guid(), context_.clock->now());
+        return client_assertion_form(app.client_id, assertion, app.scope);
+      }
+      case Proof::federated_token: {
+        auto federated = read_secret_file(file_, "federated token file");
+        if (!federated) return federated.error();
+        return client_assertion_form(app.client_id, *federated, app.scope);
+      }
+    }
+    return make_error("unknown proof");
+  }
+
   SourceContext context_;
   EntraApplication application_;
-  std::string secret_file_;
-};
-
-class ClientCertificateSource final : public TokenSource {
- public:
-  ClientCertificateSource(SourceContext context, EntraApplication application, std::string certificate_file)
-      : context_(std::move(context)), application_(std::move(application)),
-        certificate_file_(std::move(certificate_file)) {}
-
-  asio::awaitable<Result<AccessToken>> fetch() override {
-    auto pem = read_secret_file(certificate_file_, "certificate file", 1024 * 1024);
-    if (!pem) co_return make_error(describe() + ": " + pem.error().message);
-    auto certificate = load_client_certificate(*pem);
-    if (!certificate) co_return make_error(describe() + ": " + certificate_file_ + ": " + certificate.error().message);
-    const std::string assertion = make_client_assertion(*certificate, application_.client_id, application_.token_url,
-                                                        new_guid(), context_.clock->now());
-    co_return co_await post_token_form(context_, application_,
-                                       client_assertion_form(application_.client_id, assertion, application_.scope),
-                                       describe());
-  }
-
-  std::string describe() const override {
-    return "service principal " + application_.client_id + " with a certificate (" + application_.token_url + ")";
-  }
-
- private:
-  SourceContext context_;
-  EntraApplication application_;
-  std::string certificate_file_;
-};
-
-class WorkloadIdentitySource final : public TokenSource {
- public:
-  WorkloadIdentitySource(SourceContext context, EntraApplication application, std::string token_file)
-      : context_(std::move(context)), application_(std::move(application)), token_file_(std::move(token_file)) {}
-
-  asio::awaitable<Result<AccessToken>> fetch() override {
-    auto federated = read_secret_file(token_file_, "federated token file");
-    if (!federated) co_return make_error(describe() + ": " + federated.error().message);
-    co_return co_await post_token_form(context_, application_,
-                                       client_assertion_form(application_.client_id, *federated, application_.scope),
-                                       describe());
-  }
-
-  std::string describe() const override {
-    return "workload identity " + application_.client_id + " (" + application_.token_url + ")";
-  }
-
- private:
-  SourceContext context_;
-  EntraApplication application_;
-  std::string token_file_;
+  Proof proof_;
+  std::string file_;
 };
 
 }  // namespace
 
 std::unique_ptr<TokenSource> make_client_secret_source(SourceContext context, EntraApplication application,
                                                        std::string secret_file) {
-  return std::make_unique<ClientSecretSource>(std::move(context), std::move(application), std::move(secret_file));
+  return std::make_unique<EntraSource>(std::move(context), std::move(application), Proof::client_secret,
+                                       std::move(secret_file));
 }
 
 std::unique_ptr<TokenSource> make_client_certificate_source(SourceContext context, EntraApplication application,
                                                             std::string certificate_file) {
-  return std::make_unique<ClientCertificateSource>(std::move(context), std::move(application),
-                                                   std::move(certificate_file));
+  return std::make_unique<EntraSource>(std::move(context), std::move(application), Proof::client_certificate,
+                                       std::move(certificate_file));
 }
 
 std::unique_ptr<TokenSource> make_workload_identity_source(SourceContext context, EntraApplication application,
                                                            std::string federated_token_file) {
-  return std::make_unique<WorkloadIdentitySource>(std::move(context), std::move(application),
-                                                  std::move(federated_token_file));
+  return std::make_unique<EntraSource>(std::move(context), std::move(application), Proof::federated_token,
+                                       std::move(federated_token_file));
 }
 
 }  // namespace rpd::azure

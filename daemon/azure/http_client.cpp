@@ -27,7 +27,7 @@ namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 using std::chrono::milliseconds;
 
@@ -38,7 +38,7 @@ struct Connection {
   std::optional<TlsStream> tls;
   beast::flat_buffer buffer;
   bool has_served = false;  // a response came over it: a failure now may be a close while it was idle
-  Clock::time_point idle_since{};
+  SteadyClock::time_point idle_since{};
 
   bool open() const { return plain.has_value() || tls.has_value(); }
   beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
@@ -64,12 +64,12 @@ struct CancelResolution {
 };
 
 // The step's expiry: its own timeout, but never past the request's deadline.
-Clock::time_point step_expiry(milliseconds step, Clock::time_point deadline) {
-  return std::min(Clock::now() + step, deadline);
+SteadyClock::time_point step_expiry(milliseconds step, SteadyClock::time_point deadline) {
+  return std::min(SteadyClock::now() + step, deadline);
 }
 
-std::string timeout_message(const char* step, milliseconds timeout, Clock::time_point expiry,
-                            Clock::time_point deadline, milliseconds request_deadline) {
+std::string timeout_message(const char* step, milliseconds timeout, SteadyClock::time_point expiry,
+                            SteadyClock::time_point deadline, milliseconds request_deadline) {
   if (expiry == deadline) {
     return "the request deadline of " + std::to_string(request_deadline.count()) + " ms passed during " + step;
   }
@@ -139,7 +139,7 @@ struct HttpClient::Impl {
     HostPool& pool = pools[origin];
     --pool.leased;
     if (keep && connection->open()) {
-      connection->idle_since = Clock::now();
+      connection->idle_since = SteadyClock::now();
       pool.idle.push_back(std::move(connection));
     } else {
       close(*connection);
@@ -155,13 +155,13 @@ using Impl = HttpClient::Impl;
 // A connection for `origin`: a recent idle one, a new unconnected one while under the limit, or, at the limit,
 // the next one given back. nullptr when none became free before the deadline.
 asio::awaitable<std::unique_ptr<Connection>> acquire(std::shared_ptr<Impl> impl, std::string origin,
-                                                     Clock::time_point deadline) {
+                                                     SteadyClock::time_point deadline) {
   HostPool& pool = impl->pools[origin];
   for (;;) {
     while (!pool.idle.empty()) {
       std::unique_ptr<Connection> connection = std::move(pool.idle.back());
       pool.idle.pop_back();
-      if (Clock::now() - connection->idle_since < impl->options.idle_timeout) {
+      if (SteadyClock::now() - connection->idle_since < impl->options.idle_timeout) {
         ++pool.leased;
         co_return connection;
       }
@@ -171,7 +171,7 @@ asio::awaitable<std::unique_ptr<Connection>> acquire(std::shared_ptr<Impl> impl,
       ++pool.leased;
       co_return std::make_unique<Connection>();
     }
-    if (Clock::now() >= deadline) co_return nullptr;
+    if (SteadyClock::now() >= deadline) co_return nullptr;
     asio::steady_timer timer(impl->executor);
     timer.expires_at(deadline);
     Waiter waiter{&timer};
@@ -179,16 +179,16 @@ asio::awaitable<std::unique_ptr<Connection>> acquire(std::shared_ptr<Impl> impl,
     error_code error;
     co_await timer.async_wait(awaitable_with(error));
     if (!waiter.woken) pool.waiters.erase(position);
-    if (waiter.woken && Clock::now() >= deadline) impl->wake_one(pool);  // pass on a wake we cannot use
+    if (waiter.woken && SteadyClock::now() >= deadline) impl->wake_one(pool);  // pass on a wake we cannot use
   }
 }
 
 // TCP to host:port within the connect timeout: IP literals directly, names through host_addresses or DNS.
 asio::awaitable<std::optional<TransportError>> connect_tcp(std::shared_ptr<Impl> impl, beast::tcp_stream& stream,
                                                            std::string host, std::uint16_t port,
-                                                           Clock::time_point deadline) {
+                                                           SteadyClock::time_point deadline) {
   const HttpClientOptions& options = impl->options;
-  const Clock::time_point expiry = step_expiry(options.connect_timeout, deadline);
+  const SteadyClock::time_point expiry = step_expiry(options.connect_timeout, deadline);
   std::vector<tcp::endpoint> endpoints;
   error_code error;
   const auto override_address = options.host_addresses.find(host);
@@ -232,7 +232,7 @@ asio::awaitable<std::optional<TransportError>> connect_tcp(std::shared_ptr<Impl>
 // Asks the proxy on `stream` for a tunnel to the URL's host and port.
 asio::awaitable<std::optional<TransportError>> open_tunnel(std::shared_ptr<Impl> impl, beast::tcp_stream& stream,
                                                            beast::flat_buffer& buffer, HttpUrl url, ProxyUrl proxy,
-                                                           Clock::time_point deadline) {
+                                                           SteadyClock::time_point deadline) {
   const HttpClientOptions& options = impl->options;
   const std::string authority =
       (url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host) + ":" + std::to_string(url.port);
@@ -241,7 +241,7 @@ asio::awaitable<std::optional<TransportError>> open_tunnel(std::shared_ptr<Impl>
   request.set(http::field::host, authority);
   if (proxy.has_credentials()) request.set(http::field::proxy_authorization, proxy.basic_authorization());
   error_code error;
-  Clock::time_point expiry = step_expiry(options.write_timeout, deadline);
+  SteadyClock::time_point expiry = step_expiry(options.write_timeout, deadline);
   stream.expires_at(expiry);
   co_await http::async_write(stream, request, awaitable_with(error));
   if (error == beast::error::timeout) {
@@ -274,7 +274,7 @@ asio::awaitable<std::optional<TransportError>> open_tunnel(std::shared_ptr<Impl>
 
 // TLS over the connection's TCP stream: TLS 1.2+, the peer verified, its name checked, SNI for names.
 asio::awaitable<std::optional<TransportError>> handshake(std::shared_ptr<Impl> impl, Connection& connection,
-                                                         HttpUrl url, Clock::time_point deadline) {
+                                                         HttpUrl url, SteadyClock::time_point deadline) {
   const HttpClientOptions& options = impl->options;
   connection.tls.emplace(std::move(*connection.plain), impl->tls);
   connection.plain.reset();
@@ -285,7 +285,7 @@ asio::awaitable<std::optional<TransportError>> handshake(std::shared_ptr<Impl> i
   }
   stream.set_verify_mode(ssl::verify_peer);
   stream.set_verify_callback(ssl::host_name_verification(url.host));
-  const Clock::time_point expiry = step_expiry(options.handshake_timeout, deadline);
+  const SteadyClock::time_point expiry = step_expiry(options.handshake_timeout, deadline);
   beast::get_lowest_layer(stream).expires_at(expiry);
   error_code error;
   co_await stream.async_handshake(ssl::stream_base::client, awaitable_with(error));
@@ -305,7 +305,7 @@ asio::awaitable<std::optional<TransportError>> handshake(std::shared_ptr<Impl> i
 
 // Opens the leased connection: directly, or through the proxy for https origins it does not bypass.
 asio::awaitable<std::optional<TransportError>> open_connection(std::shared_ptr<Impl> impl, Connection& connection,
-                                                               HttpUrl url, Clock::time_point deadline) {
+                                                               HttpUrl url, SteadyClock::time_point deadline) {
   const ProxySettings& proxy = impl->options.proxy;
   const bool https = url.scheme == "https";
   const bool tunnel = https && proxy.https_proxy && !bypasses_proxy(proxy, url.host);
@@ -342,11 +342,11 @@ template <class Stream>
 asio::awaitable<ExchangeOutcome> exchange(std::shared_ptr<Impl> impl, Stream& stream, beast::tcp_stream& lowest,
                                           beast::flat_buffer& buffer,
                                           const http::request<http::string_body>& request,
-                                          Clock::time_point deadline) {
+                                          SteadyClock::time_point deadline) {
   const HttpClientOptions& options = impl->options;
   ExchangeOutcome outcome;
   error_code error;
-  Clock::time_point expiry = step_expiry(options.write_timeout, deadline);
+  SteadyClock::time_point expiry = step_expiry(options.write_timeout, deadline);
   lowest.expires_at(expiry);
   co_await http::async_write(stream, request, awaitable_with(error));
   if (error == beast::error::timeout) {
@@ -400,7 +400,7 @@ asio::awaitable<Result<HttpResponse, TransportError>> send_request(std::shared_p
   if (!parsed) co_return TransportError{TransportFailure::invalid_url, request.method + ": " + parsed.error().message};
   const HttpUrl url = *parsed;
   const std::string what = describe(request.method, url);
-  const Clock::time_point deadline = Clock::now() + impl->options.request_deadline;
+  const SteadyClock::time_point deadline = SteadyClock::now() + impl->options.request_deadline;
 
   http::request<http::string_body> message;
   message.version(11);

@@ -49,7 +49,7 @@ asio::awaitable<Result<TokenAnswer>> exchange_token_request(SourceContext contex
       if (answer) co_return TokenAnswer{std::move(answer).value(), attempt};
       co_return make_error(answer.error().message + retries_text(attempt));
     }
-    co_await context.clock->sleep_for(*delay);
+    co_await context.clock->wait_for(*delay);
   }
 }
 

@@ -6,8 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <deque>
@@ -15,6 +13,7 @@
 
 #include "core/arm_id.hpp"
 #include "tests/azure/manual_clock.hpp"
+#include "tests/azure/run_to_end.hpp"
 #include "tests/emulator/emulator_process.hpp"
 #include "tests/emulator/server/test_client.hpp"
 
@@ -44,10 +43,6 @@ class ScriptedTokens final : public TokenSource {
  private:
   std::deque<std::string> tokens_;
 };
-
-asio::awaitable<void> send_into(ArmClient* client, ArmRequest request, std::optional<Result<ArmResponse, ArmError>>* out) {
-  *out = co_await client->send(std::move(request));
-}
 
 class ArmClientTest : public ::testing::Test {
  protected:
@@ -85,11 +80,7 @@ class ArmClientTest : public ::testing::Test {
   }
 
   Result<ArmResponse, ArmError> send(ArmClient& client, ArmRequest request) {
-    std::optional<Result<ArmResponse, ArmError>> out;
-    asio::co_spawn(io_, send_into(&client, std::move(request), &out), asio::detached);
-    io_.restart();
-    io_.run();
-    return *std::move(out);
+    return run_to_end(io_, client.send(std::move(request)));
   }
 
   static EmulatorProcess* process_;
@@ -121,11 +112,11 @@ TEST_F(ArmClientTest, RetriesA503WithBackoffAndTheSameRequestId) {
   auto client = make_client();
   const auto answer = send(*client, {"GET", vm, ""});
   ASSERT_TRUE(answer.ok()) << answer.error().describe();
-  ASSERT_EQ(clock_.sleeps.size(), 2u);
-  EXPECT_GE(clock_.sleeps[0], milliseconds(640));  // 0.8 s +-20 %
-  EXPECT_LE(clock_.sleeps[0], milliseconds(960));
-  EXPECT_GE(clock_.sleeps[1], milliseconds(1280));  // 1.6 s +-20 %
-  EXPECT_LE(clock_.sleeps[1], milliseconds(1920));
+  ASSERT_EQ(clock_.waits.size(), 2u);
+  EXPECT_GE(clock_.waits[0], milliseconds(640));  // 0.8 s +-20 %
+  EXPECT_LE(clock_.waits[0], milliseconds(960));
+  EXPECT_GE(clock_.waits[1], milliseconds(1280));  // 1.6 s +-20 %
+  EXPECT_LE(clock_.waits[1], milliseconds(1920));
   const auto log = requests();
   ASSERT_EQ(log.size(), 3u);
   for (const auto& entry : log) EXPECT_EQ(entry.at("client_request_id").as_string(), answer->client_request_id);
@@ -138,8 +129,8 @@ TEST_F(ArmClientTest, A429PausesTheSubscriptionForItsRetryAfter) {
   auto client = make_client();
   const auto answer = send(*client, {"GET", vm, ""});
   ASSERT_TRUE(answer.ok()) << answer.error().describe();
-  // The one wait is the subscription's pause (the throttle's wait), not a sleep of this request's own.
-  EXPECT_EQ(clock_.sleeps, (std::vector<milliseconds>{milliseconds(20'000)}));
+  // The one wait is the subscription's pause (the throttle's wait), not a wait of this request's own.
+  EXPECT_EQ(clock_.waits, (std::vector<milliseconds>{milliseconds(20'000)}));
   EXPECT_EQ(client->stats().throttled, 1);
   EXPECT_EQ(requests().size(), 2u);
 }
@@ -166,7 +157,7 @@ TEST_F(ArmClientTest, A404IsTheAnswerNotRetried) {
   EXPECT_FALSE(answer.error().request_id.empty());
   EXPECT_TRUE(is_guid(answer.error().client_request_id));
   EXPECT_EQ(requests().size(), 1u);
-  EXPECT_TRUE(clock_.sleeps.empty());
+  EXPECT_TRUE(clock_.waits.empty());
 }
 
 TEST_F(ArmClientTest, TheRetryBudgetEnds) {

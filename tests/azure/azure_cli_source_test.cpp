@@ -5,8 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <fstream>
@@ -14,16 +12,13 @@
 
 #include "daemon/azure/token_sources.hpp"
 #include "tests/azure/manual_clock.hpp"
+#include "tests/azure/run_to_end.hpp"
 
 namespace rpd::azure {
 namespace {
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
-
-asio::awaitable<void> fetch_into(TokenSource* source, std::optional<Result<AccessToken>>* out) {
-  *out = co_await source->fetch();
-}
 
 class AzureCliSourceTest : public ::testing::Test {
  protected:
@@ -43,10 +38,7 @@ class AzureCliSourceTest : public ::testing::Test {
                             std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
     auto source = make_azure_cli_source({nullptr, &clock_}, program, "https://management.azure.com/.default",
                                         std::move(tenant), timeout);
-    std::optional<Result<AccessToken>> out;
-    asio::co_spawn(io_, fetch_into(source.get(), &out), asio::detached);
-    io_.run();
-    return *std::move(out);
+    return run_to_end(io_, source->fetch());
   }
 
   fs::path dir_;

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "tests/azure/connect_proxy.hpp"
+#include "tests/azure/run_to_end.hpp"
 #include "tests/emulator/emulator_process.hpp"
 #include "tests/emulator/server/test_client.hpp"
 
@@ -93,7 +94,7 @@ class HttpClientTest : public ::testing::Test {
     return out;
   }
   SendResult run_one(const std::shared_ptr<HttpClient>& client, HttpRequest request) {
-    return run(client, {std::move(request)}).front();
+    return run_to_end(io_, client->send(std::move(request)));
   }
 
   static EmulatorProcess* process_;

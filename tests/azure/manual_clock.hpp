@@ -1,6 +1,6 @@
 #pragma once
-// A Clock for tests: time moves only when a coroutine sleeps (by exactly what it asked) or the test says so,
-// and every sleep is recorded, so that a backoff of two minutes takes no time and can be checked exactly.
+// A Clock for tests: time moves only when a coroutine waits (by exactly what it asked) or the test says so,
+// and every wait is recorded, so that a backoff of two minutes takes no time and can be checked exactly.
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -19,15 +19,15 @@ class ManualClock final : public Clock {
   std::chrono::steady_clock::time_point steady_now() const override {
     return std::chrono::steady_clock::time_point(now_.time_since_epoch());
   }
-  boost::asio::awaitable<void> sleep_for(std::chrono::milliseconds duration) override {
-    sleeps.push_back(duration);
+  boost::asio::awaitable<void> wait_for(std::chrono::milliseconds duration) override {
+    waits.push_back(duration);
     if (duration > std::chrono::milliseconds::zero()) now_ += duration;
     co_await boost::asio::post(co_await boost::asio::this_coro::executor, boost::asio::use_awaitable);
   }
 
   void advance(std::chrono::system_clock::duration by) { now_ += by; }
 
-  std::vector<std::chrono::milliseconds> sleeps;
+  std::vector<std::chrono::milliseconds> waits;
 
  private:
   std::chrono::system_clock::time_point now_;

@@ -6,8 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <filesystem>
@@ -16,6 +14,7 @@
 
 #include "daemon/azure/credential_factory.hpp"
 #include "tests/azure/manual_clock.hpp"
+#include "tests/azure/run_to_end.hpp"
 #include "tests/emulator/emulator_process.hpp"
 #include "tests/emulator/server/test_client.hpp"
 
@@ -34,15 +33,6 @@ const std::string vm_path =
     "/subscriptions/3f2b6a7c-1d4e-4f5a-9b8c-7d6e5f4a3b2c/resourceGroups/prod/providers/Microsoft.Compute/"
     "virtualMachines/sql01?api-version=2025-04-01";
 const std::string fixtures = std::string(RESTOREPOINTD_SOURCE_DIR) + "/tests/emulator/fixtures";
-
-asio::awaitable<void> fetch_into(TokenSource* source, std::optional<Result<AccessToken>>* out) {
-  *out = co_await source->fetch();
-}
-
-asio::awaitable<void> send_into(std::shared_ptr<HttpClient> client, HttpRequest request,
-                                std::optional<Result<HttpResponse, TransportError>>* out) {
-  *out = co_await client->send(std::move(request));
-}
 
 // small.yaml with the Arc flavour of the managed identity endpoint and App Service's endpoint switched on.
 std::string arc_and_app_service_fixture() {
@@ -93,22 +83,13 @@ class TokenSourcesTest : public ::testing::Test {
 
   SourceContext context() { return SourceContext{http_, &clock_}; }
 
-  Result<AccessToken> fetch(TokenSource& source) {
-    std::optional<Result<AccessToken>> out;
-    asio::co_spawn(io_, fetch_into(&source, &out), asio::detached);
-    io_.restart();
-    io_.run();
-    return *std::move(out);
-  }
+  Result<AccessToken> fetch(TokenSource& source) { return run_to_end(io_, source.fetch()); }
 
   // What Resource Manager says to GET sql01 with this token.
   int resource_manager_status(EmulatorProcess* process, const std::string& token) {
-    std::optional<Result<HttpResponse, TransportError>> out;
     HttpRequest request{"GET", process->base_url() + vm_path, {{"Authorization", "Bearer " + token}}, ""};
-    asio::co_spawn(io_, send_into(http_, std::move(request), &out), asio::detached);
-    io_.restart();
-    io_.run();
-    return out->ok() ? (*out)->status : -1;
+    const auto answer = run_to_end(io_, http_->send(std::move(request)));
+    return answer.ok() ? answer->status : -1;
   }
 
   EntraApplication application(EmulatorProcess* process, const std::string& client_id) const {
@@ -156,7 +137,7 @@ TEST_F(TokenSourcesTest, ImdsRetriesWhileItRestartsOnItsOwnSchedule) {
   auto source = make_imds_source(context(), imds_->imds_url(), imds_->base_url(), {});
   const auto token = fetch(*source);
   ASSERT_TRUE(token.ok()) << token.error().message;
-  EXPECT_EQ(clock_.sleeps, (std::vector<milliseconds>{milliseconds(0), milliseconds(2000), milliseconds(6000)}));
+  EXPECT_EQ(clock_.waits, (std::vector<milliseconds>{milliseconds(0), milliseconds(2000), milliseconds(6000)}));
 }
 
 TEST_F(TokenSourcesTest, ImdsGivesUpAfterItsLastRetry) {
@@ -165,7 +146,7 @@ TEST_F(TokenSourcesTest, ImdsGivesUpAfterItsLastRetry) {
   const auto token = fetch(*source);
   ASSERT_FALSE(token.ok());
   EXPECT_EQ(token.error().message, "managed identity (IMDS at " + imds_->imds_url() + "): HTTP 503 (after 6 retries)");
-  EXPECT_EQ(clock_.sleeps.size(), 6u);
+  EXPECT_EQ(clock_.waits.size(), 6u);
 }
 
 TEST_F(TokenSourcesTest, AnUnknownIdentityIsNotRetried) {
@@ -175,7 +156,7 @@ TEST_F(TokenSourcesTest, AnUnknownIdentityIsNotRetried) {
   ASSERT_FALSE(token.ok());
   EXPECT_EQ(token.error().message, "managed identity 99999999-9999-4999-8999-999999999999 (IMDS at " +
                                        imds_->imds_url() + "): HTTP 400 invalid_request: Identity not found");
-  EXPECT_TRUE(clock_.sleeps.empty());
+  EXPECT_TRUE(clock_.waits.empty());
 }
 
 TEST_F(TokenSourcesTest, AppServiceSendsItsIdentityHeader) {
@@ -238,7 +219,7 @@ TEST_F(TokenSourcesTest, EntraIsRetriedWhenItIsUnavailable) {
   auto source = make_client_secret_source(context(), application(imds_, "11111111-1111-4111-8111-111111111111"), file);
   const auto token = fetch(*source);
   ASSERT_TRUE(token.ok()) << token.error().message;
-  EXPECT_EQ(clock_.sleeps, (std::vector<milliseconds>{milliseconds(7000), milliseconds(7000)}));
+  EXPECT_EQ(clock_.waits, (std::vector<milliseconds>{milliseconds(7000), milliseconds(7000)}));
 }
 
 TEST_F(TokenSourcesTest, ACertificateSignsTheAssertion) {
