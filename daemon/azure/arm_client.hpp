@@ -69,6 +69,7 @@ class ArmClient {
 
   const ArmClientStats& stats() const { return stats_; }
   SubscriptionThrottle& throttle() { return throttle_; }
+  Clock& clock() { return clock_; }
 
  private:
   std::shared_ptr<HttpClient> http_;

@@ -6,92 +6,25 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/json.hpp>
-#include <deque>
-#include <optional>
+#include <ctime>
 
 #include "core/arm_id.hpp"
-#include "tests/azure/manual_clock.hpp"
-#include "tests/azure/run_to_end.hpp"
-#include "tests/emulator/emulator_process.hpp"
-#include "tests/emulator/server/test_client.hpp"
+#include "tests/azure/emulator_arm_test.hpp"
 
 namespace rpd::azure {
 namespace {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
-using emulator::EmulatorProcess;
-using emulator::HttpsTestClient;
 using std::chrono::milliseconds;
 
 const std::string subscription = "3f2b6a7c-1d4e-4f5a-9b8c-7d6e5f4a3b2c";
 const std::string vm = "/subscriptions/" + subscription + "/resourceGroups/prod/providers/Microsoft.Compute/virtualMachines/sql01";
 
-// Gives the scripted tokens in order, then the last one again.
-class ScriptedTokens final : public TokenSource {
- public:
-  explicit ScriptedTokens(std::deque<std::string> tokens) : tokens_(std::move(tokens)) {}
-  asio::awaitable<Result<AccessToken>> fetch() override {
-    const std::string value = tokens_.size() > 1 ? tokens_.front() : tokens_.back();
-    if (tokens_.size() > 1) tokens_.pop_front();
-    co_return AccessToken{value, std::chrono::system_clock::now() + std::chrono::hours(1), std::nullopt};
-  }
-  std::string describe() const override { return "scripted tokens"; }
-
- private:
-  std::deque<std::string> tokens_;
-};
-
-class ArmClientTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    process_ = new EmulatorProcess(AZURE_EMULATOR_BINARY,
-                                   std::string(RESTOREPOINTD_SOURCE_DIR) + "/tests/emulator/fixtures/small.yaml");
-    const auto answer = admin("POST", "/_emulator/token", R"({"client_id":"11111111-1111-4111-8111-111111111111"})");
-    token_ = std::string(json::parse(answer.body).at("access_token").as_string());
-  }
-  static void TearDownTestSuite() {
-    delete process_;
-    process_ = nullptr;
-  }
-  void SetUp() override { admin("DELETE", "/_emulator/requests", ""); }
-  void TearDown() override { admin("DELETE", "/_emulator/faults", ""); }
-
-  static emulator::TestResponse admin(const std::string& method, const std::string& path, const std::string& body) {
-    HttpsTestClient client(process_->ca_pem(), process_->https_port());
-    return client.request(method, path, body);
-  }
-  static void fault(const json::object& rule) { admin("POST", "/_emulator/faults", json::serialize(rule)); }
-  static json::array requests() { return json::parse(admin("GET", "/_emulator/requests", "").body).at("requests").as_array(); }
-
-  std::unique_ptr<ArmClient> make_client(std::deque<std::string> tokens = {}) {
-    if (tokens.empty()) tokens.push_back(token_);
-    HttpClientOptions options;
-    options.use_system_store = false;
-    options.extra_ca_pem = process_->ca_pem();
-    auto http = *HttpClient::create(io_.get_executor(), options);
-    credential_ = std::make_shared<Credential>(io_.get_executor(), std::make_unique<ScriptedTokens>(std::move(tokens)), clock_);
-    ArmClientOptions arm;
-    arm.resource_manager = process_->base_url();
-    arm.user_agent = "restorepointd/test";
-    return std::make_unique<ArmClient>(http, credential_, clock_, arm);
-  }
-
-  Result<ArmResponse, ArmError> send(ArmClient& client, ArmRequest request) {
-    return run_to_end(io_, client.send(std::move(request)));
-  }
-
-  static EmulatorProcess* process_;
-  static std::string token_;
-  asio::io_context io_;
-  ManualClock clock_{std::chrono::system_clock::now()};
-  std::shared_ptr<Credential> credential_;
-};
-
-EmulatorProcess* ArmClientTest::process_ = nullptr;
-std::string ArmClientTest::token_;
+class ArmClientTest : public EmulatorArmTest {};
 
 TEST_F(ArmClientTest, EveryRequestCarriesApiVersionRequestIdAndUserAgent) {
   auto client = make_client();
@@ -180,6 +113,119 @@ TEST_F(ArmClientTest, ATokenIsNeverSentToAnotherOrigin) {
   const auto plain = send(*client, {"GET", "http://127.0.0.1:" + std::to_string(process_->https_port()) + vm, ""});
   EXPECT_EQ(plain.error().code, "InvalidRequestUrl");
   EXPECT_EQ(credential_->stats().fetches, 0) << "refused before a token was even fetched";
+}
+
+TEST_F(ArmClientTest, AResetATruncatedBodyAndAStallAreRetried) {
+  for (const char* delivery : {"reset", "truncated_body", "stall"}) {
+    fault({{"path_contains", "virtualMachines/sql01"}, {"delivery", delivery}, {"count", 1}});
+  }
+  HttpClientOptions http = http_options();
+  http.read_timeout = milliseconds(300);  // the stall ends at the read timeout
+  auto client = make_client({}, {}, http);
+  const auto answer = send(*client, {"GET", vm, ""});
+  ASSERT_TRUE(answer.ok()) << answer.error().describe();
+  EXPECT_EQ(json::parse(answer->body).at("name").as_string(), "sql01");
+  EXPECT_EQ(client->stats().retries, 3);
+  EXPECT_EQ(clock_.waits.size(), 3u);
+}
+
+TEST_F(ArmClientTest, AStallWithoutRetriesLeftIsATransportFailure) {
+  HttpClientOptions http = http_options();
+  http.read_timeout = milliseconds(200);
+  ArmClientOptions arm;
+  arm.retry.max_retries = 0;
+  auto client = make_client({}, arm, http);
+  fault({{"path_contains", "virtualMachines/sql01"}, {"delivery", "stall"}, {"count", 1}});
+  const auto stalled = send(*client, {"GET", vm, ""});
+  ASSERT_FALSE(stalled.ok());
+  EXPECT_EQ(stalled.error().code, "TransportFailure");
+  EXPECT_EQ(stalled.error().http_status, 0);
+  EXPECT_TRUE(is_guid(stalled.error().client_request_id));
+}
+
+std::string http_date(std::chrono::system_clock::time_point at) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(at);
+  std::tm parts{};
+  gmtime_r(&t, &parts);
+  char text[64];
+  std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &parts);
+  return text;
+}
+
+TEST_F(ArmClientTest, RetryAfterInEachFormIsHonoured) {
+  const auto in_20_s = http_date(clock_.now() + std::chrono::seconds(20));
+  fault({{"path_contains", "virtualMachines/sql01"}, {"status", 503}, {"count", 1}, {"headers", {{"Retry-After", in_20_s}}}});
+  fault({{"path_contains", "virtualMachines/sql01"}, {"status", 503}, {"count", 1}, {"headers", {{"retry-after-ms", "1500"}}}});
+  fault({{"path_contains", "virtualMachines/sql01"}, {"status", 503}, {"count", 1}, {"headers", {{"x-ms-retry-after-ms", "2500"}}}});
+  fault({{"path_contains", "virtualMachines/sql01"}, {"status", 503}, {"count", 1}, {"retry_after_seconds", 4}});
+  ArmClientOptions arm;
+  arm.retry.max_retries = 4;
+  auto client = make_client({}, arm);
+  const auto answer = send(*client, {"GET", vm, ""});
+  ASSERT_TRUE(answer.ok()) << answer.error().describe();
+  ASSERT_EQ(clock_.waits.size(), 4u);
+  EXPECT_GT(clock_.waits[0], milliseconds(19'000));  // the date has whole seconds; now has a fraction
+  EXPECT_LE(clock_.waits[0], milliseconds(20'000));
+  EXPECT_EQ(clock_.waits[1], milliseconds(1'500));
+  EXPECT_EQ(clock_.waits[2], milliseconds(2'500));
+  EXPECT_EQ(clock_.waits[3], milliseconds(4'000));
+}
+
+TEST_F(ArmClientTest, ATokenThatExpiredDuringTheRunIsReplaced) {
+  admin("POST", "/_emulator/clock", R"({"advance_seconds":7200})");  // token_ is now two hours old
+  const std::string later = fresh_token();
+  auto client = make_client({token_, later});
+  const auto answer = send(*client, {"GET", vm, ""});
+  token_ = later;  // for the tests that follow
+  ASSERT_TRUE(answer.ok()) << answer.error().describe();
+  EXPECT_EQ(client->stats().reauthenticated, 1);
+  EXPECT_EQ(requests().size(), 2u);
+}
+
+asio::awaitable<void> get_into(ArmClient& client, std::string url, std::optional<Result<ArmResponse, ArmError>>* out) {
+  ArmRequest request{"GET", std::move(url), ""};
+  *out = co_await client.send(std::move(request));
+}
+
+TEST_F(ArmClientTest, A429StormOnOneSubscriptionDoesNotSlowAnother) {
+  const std::string other_vm =
+      "/subscriptions/9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d/resourceGroups/batch/providers/Microsoft.Compute/virtualMachines/batch01";
+  fault({{"path_contains", "/subscriptions/" + subscription + "/"}, {"status", 429}, {"code", "TooManyRequests"},
+         {"retry_after_seconds", 30}});
+  clock_.hold_waits = true;
+  auto client = make_client();
+  constexpr int each = 10;
+  std::vector<std::optional<Result<ArmResponse, ArmError>>> throttled(each), other(each);
+  for (int i = 0; i < each; ++i) {
+    asio::co_spawn(io_, get_into(*client, vm, &throttled[static_cast<std::size_t>(i)]), asio::detached);
+    asio::co_spawn(io_, get_into(*client, other_vm, &other[static_cast<std::size_t>(i)]), asio::detached);
+  }
+  const auto all_done = [](const auto& results) {
+    return std::all_of(results.begin(), results.end(), [](const auto& r) { return r.has_value(); });
+  };
+  // Run until the other subscription's requests are answered and the throttled ones all wait for the pause.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!(all_done(other) && clock_.held_waits() == each) && std::chrono::steady_clock::now() < deadline) {
+    io_.run_one_for(milliseconds(100));
+  }
+  ASSERT_TRUE(all_done(other));
+  for (const auto& r : other) EXPECT_TRUE(r->ok()) << r->error().describe();
+  EXPECT_FALSE(client->throttle().paused_until("9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d").has_value());
+  ASSERT_EQ(clock_.held_waits(), static_cast<std::size_t>(each));
+  for (const auto& r : throttled) EXPECT_FALSE(r.has_value()) << "nothing of the throttled subscription goes before 30 s";
+  EXPECT_EQ(client->throttle().paused_until(subscription), clock_.steady_now() + std::chrono::seconds(30));
+  long throttled_sent = 0;
+  for (const auto& entry : requests()) {
+    if (std::string(entry.at("path").as_string()).find(subscription) != std::string::npos) ++throttled_sent;
+  }
+  EXPECT_EQ(throttled_sent, each) << "one try each, then all wait for the pause";
+
+  // The pause ends: the throttled requests go again, now answered.
+  admin("DELETE", "/_emulator/faults", "");
+  clock_.advance(std::chrono::seconds(30));
+  while (!all_done(throttled) && std::chrono::steady_clock::now() < deadline) io_.run_one_for(milliseconds(100));
+  ASSERT_TRUE(all_done(throttled));
+  for (const auto& r : throttled) EXPECT_TRUE(r->ok()) << r->error().describe();
 }
 
 TEST_F(ArmClientTest, SubscriptionOfReadsThePath) {

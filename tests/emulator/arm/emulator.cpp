@@ -217,6 +217,11 @@ Response Emulator::State::admin(const Request& request, const Target& target) {
       integer("delay_ms", rule.delay_ms);
       if (const auto* v = o.if_contains("probability"); v && v->is_number()) rule.probability = v->to_number<double>();
       if (const auto* v = o.if_contains("fail_operation"); v && v->is_bool()) rule.fail_operation = v->as_bool();
+      if (const auto* v = o.if_contains("headers"); v && v->is_object()) {
+        for (const auto& [name, value] : v->as_object()) {
+          if (value.is_string()) rule.headers.emplace_back(std::string(name), std::string(value.as_string()));
+        }
+      }
       faults.push_back(rule);
     }
     return json_response(200, json::object{{"faults", static_cast<std::int64_t>(faults.size())}});
@@ -279,6 +284,7 @@ std::optional<Response> Emulator::State::injected_failure(const std::optional<Fa
   if (fault && fault->status > 0) {
     Response response = arm_error(fault->status, fault->code, "Injected fault: " + fault->code + ".");
     if (fault->retry_after_seconds >= 0) response.headers.emplace_back("Retry-After", std::to_string(fault->retry_after_seconds));
+    for (const auto& header : fault->headers) response.headers.push_back(header);
     if (fault->delivery == "slow") {
       response.delivery = Delivery::slow;
       response.delay = std::chrono::milliseconds(fault->delay_ms);

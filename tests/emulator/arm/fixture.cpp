@@ -91,7 +91,7 @@ class FixtureReader {
   std::optional<FaultRule> fault_rule(const YAML::Node& node) {
     expect_keys(node, "faults[]",
                 {"method", "path_contains", "probability", "count", "status", "code", "retry_after_seconds", "delivery",
-                 "delay_ms", "fail_operation"});
+                 "delay_ms", "fail_operation", "headers"});
     FaultRule rule;
     rule.method = optional(node, "method").value_or("");
     rule.path_contains = optional(node, "path_contains").value_or("");
@@ -103,6 +103,10 @@ class FixtureReader {
     rule.delivery = optional(node, "delivery").value_or("normal");
     if (node["delay_ms"]) rule.delay_ms = node["delay_ms"].as<int>();
     if (node["fail_operation"]) rule.fail_operation = node["fail_operation"].as<bool>();
+    if (const auto headers = node["headers"]) {
+      if (!headers.IsMap()) fail("faults[].headers: expected a map of header names to values");
+      for (const auto& header : headers) rule.headers.emplace_back(header.first.as<std::string>(), header.second.as<std::string>());
+    }
     static const std::set<std::string> deliveries = {"normal", "reset", "stall", "truncated_body", "slow",
                                                      "malformed_body"};
     if (!deliveries.contains(rule.delivery)) fail("faults[].delivery: unknown '" + rule.delivery + "'");

@@ -73,6 +73,8 @@ struct FaultRule {
   int status = 0;             // answer this status with an ARM error body instead of the real answer
   std::string code = "InternalServerError";
   int retry_after_seconds = -1;     // adds Retry-After to the error
+  // More headers on the error, e.g. Retry-After as an HTTP date, retry-after-ms or x-ms-retry-after-ms.
+  std::vector<std::pair<std::string, std::string>> headers;
   std::string delivery = "normal";  // normal | reset | stall | truncated_body | slow | malformed_body
   int delay_ms = 0;                 // with slow
   bool fail_operation = false;      // the long-running operation the request starts ends Failed
