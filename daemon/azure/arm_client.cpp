@@ -63,6 +63,7 @@ asio::awaitable<Result<ArmResponse, ArmError>> ArmClient::send(ArmRequest reques
   const std::string subscription = subscription_of(url);
   const RequestKind kind = request_kind_for_method(request.method);
 
+  const auto started = clock_.steady_now();
   bool reauthenticated = false;
   for (int attempt = 0;;) {
     for (milliseconds wait = throttle_.wait_before(subscription, kind, clock_.steady_now()); wait.count() > 0;
@@ -109,8 +110,16 @@ asio::awaitable<Result<ArmResponse, ArmError>> ArmClient::send(ArmRequest reques
       server_wait = retry_after(answer->headers, clock_.now());
     }
 
+    const bool throttled = answer && answer->status == 429;
     const auto delay = retry_.next_delay(attempt, server_wait, random_unit());
-    if (!delay) {
+    if (throttled) {
+      // The whole subscription waits, this request with it (through wait_before above), also when this
+      // request gives up: the others must not run into the same 429.
+      ++stats_.throttled;
+      if (delay) throttle_.pause_until(subscription, clock_.steady_now() + *delay);
+      else if (server_wait) throttle_.pause_until(subscription, clock_.steady_now() + *server_wait);
+    }
+    if (!delay || clock_.steady_now() + *delay > started + options_.request_budget) {
       if (!answer) co_return client_error("TransportFailure", answer.error().message, client_request_id);
       ArmError error = parse_arm_error(answer->status, answer->headers, answer->body);
       if (error.client_request_id.empty()) error.client_request_id = client_request_id;
@@ -118,13 +127,7 @@ asio::awaitable<Result<ArmResponse, ArmError>> ArmClient::send(ArmRequest reques
     }
     ++attempt;
     ++stats_.retries;
-    if (answer && answer->status == 429) {
-      // The whole subscription waits, this request with it (through wait_before above).
-      ++stats_.throttled;
-      throttle_.pause_until(subscription, clock_.steady_now() + *delay);
-    } else {
-      co_await clock_.wait_for(*delay);
-    }
+    if (!throttled) co_await clock_.wait_for(*delay);
   }
 }
 

@@ -11,6 +11,7 @@
 //     run low.
 //   - Retries by RetryPolicy: 408, 429, 5xx and transport failures, backoff with jitter, Retry-After and its
 //     cousins always honoured; other 4xx are the answer. A 401 fetches a new token and tries once more.
+//     The retries end when RetryPolicy's count is spent or the next would end past request_budget.
 //
 // Failures are ArmError values: Azure's own error (status, code, message, target, request and correlation
 // ids), or one this client made, with http_status 0 and code "TransportFailure", "CredentialUnavailable" or
@@ -36,6 +37,10 @@ struct ArmClientOptions {
   std::string user_agent = "restorepointd";  // "restorepointd/<version>"
   RetryOptions retry;
   ThrottleOptions throttle;
+  // The time one logical request may take, its retries and waits included. A retry that would end past it
+  // is not made: the error is returned (a Compute throttle that asks for 20 minutes is honoured by not
+  // asking sooner, and the caller's job is retried later), so that no request holds its caller for ever.
+  std::chrono::milliseconds request_budget{std::chrono::minutes(10)};
 };
 
 struct ArmRequest {

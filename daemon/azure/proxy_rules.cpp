@@ -146,10 +146,15 @@ bool entry_matches(std::string_view raw_entry, std::string_view host, const std:
   return host.size() > domain.size() && host.ends_with(domain) && host[host.size() - domain.size() - 1] == '.';
 }
 
-std::optional<std::string> first_set(const GetEnv& getenv, const char* lower_name, const char* upper_name) {
+struct SetVariable {
+  const char* name;
+  std::string value;
+};
+
+std::optional<SetVariable> first_set(const GetEnv& getenv, const char* lower_name, const char* upper_name) {
   for (const char* name : {lower_name, upper_name}) {
     auto value = getenv(name);
-    if (value && !trim(*value).empty()) return std::string(trim(*value));
+    if (value && !trim(*value).empty()) return SetVariable{name, std::string(trim(*value))};
   }
   return std::nullopt;
 }
@@ -259,12 +264,12 @@ Result<ProxyUrl> parse_proxy_url(std::string_view text) {
 Result<ProxySettings> proxy_settings_from(const GetEnv& getenv) {
   ProxySettings settings;
   if (auto proxy = first_set(getenv, "https_proxy", "HTTPS_PROXY")) {
-    auto parsed = parse_proxy_url(*proxy);
-    if (!parsed) return parsed.error();
+    auto parsed = parse_proxy_url(proxy->value);
+    if (!parsed) return make_error(std::string(proxy->name) + ": " + parsed.error().message);
     settings.https_proxy = std::move(parsed).value();
   }
   if (auto exceptions = first_set(getenv, "no_proxy", "NO_PROXY")) {
-    std::string_view rest = *exceptions;
+    std::string_view rest = exceptions->value;
     while (!rest.empty()) {
       auto end = rest.find_first_of(", \t\n\r");
       std::string_view entry = rest.substr(0, end);

@@ -103,6 +103,18 @@ TEST_F(ArmClientTest, TheRetryBudgetEnds) {
   EXPECT_EQ(requests().size(), 4u) << "the first try and 3 retries";
 }
 
+TEST_F(ArmClientTest, AWaitBeyondTheRequestBudgetIsNotMadeButStillPausesTheSubscription) {
+  fault({{"path_contains", "virtualMachines/sql01"}, {"status", 429}, {"code", "OperationNotAllowed"}, {"count", 1},
+         {"retry_after_seconds", 1200}});  // a Compute throttle asking for 20 minutes
+  auto client = make_client();
+  const auto answer = send(*client, {"GET", vm, ""});
+  ASSERT_FALSE(answer.ok());
+  EXPECT_EQ(answer.error().http_status, 429);
+  EXPECT_TRUE(clock_.waits.empty()) << "the error at once, not after 20 minutes";
+  EXPECT_EQ(client->throttle().paused_until(subscription), clock_.steady_now() + std::chrono::minutes(20));
+  EXPECT_EQ(requests().size(), 1u);
+}
+
 TEST_F(ArmClientTest, ATokenIsNeverSentToAnotherOrigin) {
   auto client = make_client();
   const auto answer = send(*client, {"GET", "https://evil.example.test/subscriptions/" + subscription + "?api-version=1", ""});

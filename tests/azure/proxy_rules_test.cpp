@@ -152,7 +152,7 @@ TEST(ProxySettings, ReadsTheEnvironment) {
 TEST(ProxySettings, MalformedProxyIsAnError) {
   auto settings = proxy_settings_from(environment({{"HTTPS_PROXY", "http://proxy:http"}}));
   ASSERT_FALSE(settings.ok());
-  EXPECT_EQ(settings.error().message, "proxy URL 'http://proxy:http': the port must be a number from 1 to 65535");
+  EXPECT_EQ(settings.error().message, "HTTPS_PROXY: proxy URL 'http://proxy:http': the port must be a number from 1 to 65535");
 }
 
 TEST(NoProxy, HostSuffixes) {
