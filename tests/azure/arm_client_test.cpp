@@ -56,6 +56,25 @@ TEST_F(ArmClientTest, RetriesA503WithBackoffAndTheSameRequestId) {
   EXPECT_EQ(client->stats().retries, 2);
 }
 
+TEST_F(ArmClientTest, EachRetryableStatusIsRetriedAndNoOtherIs) {
+  for (const int status : {408, 429, 500, 502, 503, 504}) {
+    fault({{"path_contains", "virtualMachines/sql01"}, {"status", status}, {"count", 1}, {"retry_after_seconds", 1}});
+    auto client = make_client();
+    const auto answer = send(*client, {"GET", vm, ""});
+    EXPECT_TRUE(answer.ok()) << status << ": " << answer.error().describe();
+    EXPECT_EQ(client->stats().retries, 1) << status;
+  }
+  for (const int status : {400, 403, 409, 412, 501}) {
+    fault({{"path_contains", "virtualMachines/sql01"}, {"status", status}, {"code", "Refused"}, {"count", 1}});
+    auto client = make_client();
+    const auto answer = send(*client, {"GET", vm, ""});
+    ASSERT_FALSE(answer.ok()) << status;
+    EXPECT_EQ(answer.error().http_status, status);
+    EXPECT_EQ(answer.error().code, "Refused");
+    EXPECT_EQ(client->stats().retries, 0) << status;
+  }
+}
+
 TEST_F(ArmClientTest, A429PausesTheSubscriptionForItsRetryAfter) {
   fault({{"path_contains", "virtualMachines/sql01"}, {"status", 429}, {"code", "TooManyRequests"}, {"count", 1},
          {"retry_after_seconds", 20}});
