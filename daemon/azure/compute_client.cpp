@@ -15,15 +15,20 @@ using std::chrono::milliseconds;
 // A hostile or broken service could hand out nextLinks without end; no real listing here comes near this.
 constexpr int max_pages = 10'000;
 
-ArmError malformed(const ArmResponse& answer, std::string what, std::string why) {
-  ArmError error;
+// An error this client found in an answer, with the answer's status and ids.
+ArmError about(ArmError error, const ArmResponse& answer) {
   error.http_status = answer.status;
-  error.code = "MalformedResponse";
-  error.message = std::move(what) + ": " + std::move(why);
   error.client_request_id = answer.client_request_id;
   if (const auto id = find_header(answer.headers, "x-ms-request-id")) error.request_id = std::string(*id);
   if (const auto id = find_header(answer.headers, "x-ms-correlation-request-id")) error.correlation_id = std::string(*id);
   return error;
+}
+
+ArmError malformed(const ArmResponse& answer, std::string what, std::string why) {
+  ArmError error;
+  error.code = "MalformedResponse";
+  error.message = std::move(what) + ": " + std::move(why);
+  return about(std::move(error), answer);
 }
 
 // The answer's body through one of the models' parsers; a failure names what was being read.
@@ -131,12 +136,7 @@ asio::awaitable<Result<StartedRestorePoint, ArmError>> ComputeClient::begin_crea
   Result<RestorePoint, ArmError> accepted = read_body<RestorePoint>(*answer, &parse_restore_point, "restore point " + restore_point_id);
   if (!accepted) co_return accepted.error();
   auto operation = operation_from_first_answer(answer->status, answer->headers, answer->body, restore_point_id, false);
-  if (!operation) {
-    ArmError error = operation.error();
-    error.http_status = answer->status;
-    error.client_request_id = answer->client_request_id;
-    co_return error;
-  }
+  if (!operation) co_return about(operation.error(), *answer);
   co_return StartedRestorePoint{std::move(accepted).value(), started_from(*answer, *operation, arm_.clock(), poll_.timing)};
 }
 
@@ -167,12 +167,7 @@ asio::awaitable<Result<StartedOperation, ArmError>> ComputeClient::begin_delete(
   Result<ArmResponse, ArmError> answer = co_await arm_.send(std::move(request));
   if (!answer) co_return answer.error();
   auto operation = operation_from_first_answer(answer->status, answer->headers, answer->body, resource_id, true);
-  if (!operation) {
-    ArmError error = operation.error();
-    error.http_status = answer->status;
-    error.client_request_id = answer->client_request_id;
-    co_return error;
-  }
+  if (!operation) co_return about(operation.error(), *answer);
   co_return started_from(*answer, *operation, arm_.clock(), poll_.timing);
 }
 

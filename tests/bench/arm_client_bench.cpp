@@ -6,20 +6,18 @@
 // Client-side throttling is raised out of the way (as is the emulator's), so the figures are the client's.
 
 #include <benchmark/benchmark.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
-#include <fstream>
 
 #include "daemon/azure/arm_client.hpp"
 #include "daemon/azure/compute_client.hpp"
 #include "tests/azure/manual_clock.hpp"
 #include "tests/azure/run_to_end.hpp"
 #include "tests/azure/test_token_sources.hpp"
+#include "tests/bench/process_stats.hpp"
 #include "tests/emulator/emulator_process.hpp"
 #include "tests/emulator/server/test_client.hpp"
 
@@ -34,31 +32,8 @@ using emulator::HttpsTestClient;
 const std::string subscription = "/subscriptions/00000001-0000-4000-8000-000000000001";
 const std::string vm0 = subscription + "/resourceGroups/rg-0000/providers/Microsoft.Compute/virtualMachines/vm-00000";
 
-double process_cpu_seconds(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string field;
-  for (int i = 1; i <= 13 && stat >> field; ++i) {
-  }
-  long long user = 0, system = 0;
-  stat >> user >> system;
-  return static_cast<double>(user + system) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-double own_cpu_seconds() {
-  rusage usage{};
-  ::getrusage(RUSAGE_SELF, &usage);
-  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-long rss_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
-  }
-  return 0;
-}
+double own_cpu_seconds() { return rpd::bench::cpu_seconds("self"); }
+using rpd::bench::rss_kib;
 
 // One emulator with 1,000 VMs and no throttling, and a client for it.
 struct Bench {
@@ -109,7 +84,7 @@ void requests(benchmark::State& state) {
   constexpr int per_coroutine = 20;
   long failures = 0;
   const double client_before = own_cpu_seconds();
-  const double server_before = process_cpu_seconds(bench.emulator.pid());
+  const double server_before = rpd::bench::cpu_seconds(bench.emulator.pid());
   for (auto _ : state) {
     for (int i = 0; i < concurrency; ++i) asio::co_spawn(bench.io, get_vm(*bench.arm, vm0, per_coroutine, &failures), asio::detached);
     bench.io.restart();
@@ -119,7 +94,7 @@ void requests(benchmark::State& state) {
   const double count = static_cast<double>(state.iterations()) * concurrency * per_coroutine;
   state.SetItemsProcessed(static_cast<std::int64_t>(count));
   state.counters["client_cpu_us_per_request"] = 1e6 * (own_cpu_seconds() - client_before) / count;
-  state.counters["server_cpu_us_per_request"] = 1e6 * (process_cpu_seconds(bench.emulator.pid()) - server_before) / count;
+  state.counters["server_cpu_us_per_request"] = 1e6 * (rpd::bench::cpu_seconds(bench.emulator.pid()) - server_before) / count;
   state.counters["connections"] = static_cast<double>(bench.http->stats().connections_opened);
 }
 

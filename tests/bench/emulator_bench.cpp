@@ -6,9 +6,7 @@
 
 #include <boost/json.hpp>
 
-#include <fstream>
-#include <unistd.h>
-
+#include "tests/bench/process_stats.hpp"
 #include "tests/emulator/emulator_process.hpp"
 #include "tests/emulator/server/test_client.hpp"
 
@@ -18,16 +16,7 @@ using namespace rpd::emulator;
 
 const std::string prod = "/subscriptions/3f2b6a7c-1d4e-4f5a-9b8c-7d6e5f4a3b2c/resourceGroups/prod";
 
-// User plus system CPU time of a process, in seconds.
-double cpu_seconds(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string field;
-  for (int i = 1; i <= 13 && stat >> field; ++i) {
-  }
-  long long user = 0, system = 0;
-  stat >> user >> system;
-  return static_cast<double>(user + system) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
+using rpd::bench::cpu_seconds;
 
 void run(benchmark::State& state, const std::string& target) {
   EmulatorProcess emulator(AZURE_EMULATOR_BINARY, std::string(RESTOREPOINTD_SOURCE_DIR) +
