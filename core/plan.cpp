@@ -53,17 +53,6 @@ std::string representative_name(const ResourceGroupTarget& target) {
 }
 
 // "1st", "2nd", "3rd", "4th", "11th", "22nd".
-std::string ordinal(int n) {
-  const int last_two = n % 100;
-  const int last = n % 10;
-  const char* suffix = (last_two >= 11 && last_two <= 13) ? "th"
-                       : last == 1                        ? "st"
-                       : last == 2                        ? "nd"
-                       : last == 3                        ? "rd"
-                                                          : "th";
-  return std::to_string(n) + suffix;
-}
-
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
   std::string text;
   for (const std::string& part : parts) {
@@ -110,13 +99,6 @@ struct VmRecord {
   CountChanges points;
   std::map<std::string, CountChanges> copies;  // by region
 };
-
-bool instant_access_at(const InstantAccessPolicy& instant_access, Instant t) {
-  if (!instant_access.enabled) return false;
-  if (!instant_access.window) return true;
-  const auto opened = instant_access.window->start.slot_at(t);
-  return opened && t < *opened + instant_access.window->duration;
-}
 
 class Simulation {
  public:
@@ -202,7 +184,7 @@ class Simulation {
         if (!target.collection_exists) count_write(target.subscription, at);  // the target collection's PUT
         target.collection_exists = true;
         add_event(at, PlanEventKind::copy, policy, vm, name, target.rule.region,
-                  every == 1 ? "every point" : "every " + ordinal(every) + " point");
+                  describe_every(every));
         count_write(target.subscription, at);
         target.copies.push_back({name, *slot, {}});
         record.copies[target.rule.region].emplace_back(at, +1);

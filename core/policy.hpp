@@ -86,6 +86,16 @@ std::string collection_name_for(const Policy& policy, std::string_view vm_name);
 // The restore point for a slot: "<policy>-20261125T1000Z".
 std::string restore_point_name(std::string_view policy_name, Instant slot);
 
+// The slot a restore point's name stands for, when it is a name this policy gives (restore_point_name's
+// exact form); nullopt for any other name: a point someone else made.
+std::optional<Instant> slot_of_restore_point(std::string_view policy_name, std::string_view point_name);
+
+// A copy rule's `every` in words: "every point", "every 2nd point", "every 6th point".
+std::string describe_every(int every);
+
+// Whether new points get Instant Access at `t`: enabled, and inside the window when there is one.
+bool instant_access_at(const InstantAccessPolicy& instant_access, Instant t);
+
 const char* to_string(Consistency consistency);
 
 }  // namespace rpd
