@@ -36,6 +36,7 @@ struct ObservedPoint {
   // Copies: the lowest completion over the disks (nullopt: not reported yet), and the source point's name.
   std::optional<int> replication_percent;
   std::string source_name;
+  std::optional<Instant> created_at;  // Azure's timeCreated (a copy shows its source's)
 };
 
 struct ObservedCollection {

@@ -42,7 +42,7 @@ asio::awaitable<Result<std::optional<azure::RestorePointCollection>, ArmError>> 
 }  // namespace
 
 ObservedPoint observed_point(const azure::RestorePoint& point) {
-  ObservedPoint out{point.name, condition_of(point.provisioning_state), std::nullopt, ""};
+  ObservedPoint out{point.name, condition_of(point.provisioning_state), std::nullopt, "", point.time_created};
   if (point.source_restore_point_id) out.source_name = last_segment(*point.source_restore_point_id);
   for (const azure::DiskRestorePointState& disk : point.disks) {
     if (!disk.replication_percent) continue;

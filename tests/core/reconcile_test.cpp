@@ -43,11 +43,11 @@ CopyRule copy_to(std::string region, int every = 1) {
 }
 
 ObservedPoint point(std::string slot, PointCondition condition = PointCondition::succeeded) {
-  return {"sql-" + slot, condition, std::nullopt, ""};
+  return {"sql-" + slot, condition, std::nullopt, "", std::nullopt};
 }
 
 ObservedPoint copy_of(std::string slot, std::optional<int> percent) {
-  return {"sql-" + slot, PointCondition::succeeded, percent, "sql-" + slot};
+  return {"sql-" + slot, PointCondition::succeeded, percent, "sql-" + slot, std::nullopt};
 }
 
 VmObservation with_collection(std::vector<ObservedPoint> points, std::optional<bool> instant_access = false) {
@@ -157,7 +157,7 @@ TEST(Reconcile, RetentionDeletesOnlyThePolicysOwnFinishedPoints) {
   VmObservation observed = with_collection({point("20261203T0800Z"), point("20261203T1200Z", PointCondition::failed),
                                             point("20261203T1600Z"), point("20261203T2000Z"), point("20261204T0000Z"),
                                             point("20261204T0400Z"), point("20261204T0800Z", PointCondition::creating),
-                                            {"made-by-hand", PointCondition::succeeded, std::nullopt, ""}});
+                                            {"made-by-hand", PointCondition::succeeded, std::nullopt, "", std::nullopt}});
   EXPECT_EQ(lines(plan_actions(every_4h(keep_last(2)), observed, at("2026-12-04T08:30:00Z"))),
             (Lines{"delete /providers/Microsoft.Compute/restorePointCollections/rpc-sql01-sql sql-20261203T0800Z | "
                    "no longer kept by any rule",

@@ -7,7 +7,7 @@
 #include "core/arm_id.hpp"
 #include "daemon/reconciler/inventory.hpp"
 #include "daemon/reconciler/observation.hpp"
-#include "tests/azure/emulator_arm_test.hpp"
+#include "tests/reconciler/reconciler_fixture.hpp"
 
 namespace rpd::reconciler {
 namespace {
@@ -20,16 +20,8 @@ const std::string subscription = "/subscriptions/3f2b6a7c-1d4e-4f5a-9b8c-7d6e5f4
 const std::string prod = subscription + "/resourceGroups/prod";
 const std::string sql01 = prod + "/providers/Microsoft.Compute/virtualMachines/sql01";
 
-class ReconcilerAzureTest : public azure::EmulatorArmTest {
+class ReconcilerAzureTest : public ReconcilerFixture {
  protected:
-  void SetUp() override {
-    EmulatorArmTest::SetUp();
-    admin("POST", "/_emulator/clock", R"({"advance_seconds":3600})");  // 3 creates per VM per hour
-    follow_client_time();
-    arm_ = make_client_minting();
-    compute_ = std::make_unique<ComputeClient>(*arm_);
-  }
-
   template <class T, class E>
   Result<T, E> run(boost::asio::awaitable<Result<T, E>> work) {
     return azure::run_to_end(io_, std::move(work));
@@ -43,8 +35,6 @@ class ReconcilerAzureTest : public azure::EmulatorArmTest {
     ASSERT_TRUE(done.ok()) << done.error().describe();
   }
 
-  std::unique_ptr<azure::ArmClient> arm_;
-  std::unique_ptr<ComputeClient> compute_;
 };
 
 Policy policy_named(std::string name) {

@@ -1,0 +1,295 @@
+#include "daemon/reconciler/reconciler.hpp"
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include "core/arm_id.hpp"
+#include "daemon/reconciler/executor.hpp"
+#include "daemon/reconciler/inventory.hpp"
+#include "daemon/reconciler/observation.hpp"
+
+namespace rpd::reconciler {
+namespace {
+
+namespace asio = boost::asio;
+using store::PointKind;
+using store::PointState;
+
+std::string vm_key(const std::string& policy, const std::string& vm_id) { return policy + " " + to_lower(vm_id); }
+
+Instant floor_now(azure::Clock& clock) { return std::chrono::floor<std::chrono::seconds>(clock.now()); }
+
+void earliest(std::optional<Instant>& at, std::optional<Instant> candidate) {
+  if (candidate && (!at || *candidate < *at)) at = candidate;
+}
+
+PointState state_of(PointCondition condition) {
+  switch (condition) {
+    case PointCondition::creating: return PointState::creating;
+    case PointCondition::succeeded: return PointState::succeeded;
+    case PointCondition::failed: return PointState::failed;
+    case PointCondition::deleting: return PointState::deleting;
+  }
+  return PointState::creating;
+}
+
+// An action's coroutine: perform it, then tell the reconciler.
+asio::awaitable<void> run_action(Reconciler* reconciler, azure::ComputeClient* compute, store::StateStore* state,
+                                 azure::Clock* clock, Policy policy, TargetVm vm, Action action, int attempt,
+                                 std::string vm_key_text, std::string action_key_text) {
+  Result<ActionResult> result = co_await perform(*compute, *state, *clock, std::move(policy), std::move(vm), std::move(action), attempt);
+  const bool succeeded = result && result->outcome.state == store::JobState::succeeded;
+  reconciler->action_ended(vm_key_text, action_key_text, succeeded, floor_now(*clock));
+}
+
+// The database follows what Azure says of the VM's collections and points: points deleted behind the
+// daemon's back are forgotten, and a lost database is rebuilt from the policy's names.
+void sync_store(store::StateStore& state, const Policy& policy, const TargetVm& vm, const VmObservation& observed,
+                const std::set<std::string>& running_points, Instant now) {
+  std::set<std::string> seen;
+  const auto record_collection = [&](const ObservedCollection& collection, PointKind kind, const std::string& region,
+                                     const std::optional<std::string>& source) {
+    (void)state.upsert_collection({collection.id, policy.name, vm.id, region, kind, source, collection.instant_access});
+    for (const ObservedPoint& point : collection.points) {
+      const auto slot = slot_of_restore_point(policy.name, point.name);
+      if (!slot) continue;  // not the policy's: neither recorded nor ever touched
+      store::PointRecord record;
+      record.id = collection.id + "/restorePoints/" + point.name;
+      record.collection_id = collection.id;
+      record.policy = policy.name;
+      record.vm_id = vm.id;
+      record.region = region;
+      record.name = point.name;
+      record.slot = *slot;
+      record.kind = kind;
+      record.state = state_of(point.condition);
+      record.created_at = point.created_at;
+      record.replication_percent = point.replication_percent;
+      if (kind == PointKind::copy && !point.source_name.empty() && observed.collection) {
+        record.source_point_id = observed.collection->id + "/restorePoints/" + point.source_name;
+      }
+      (void)state.upsert_point(record, now);
+      seen.insert(to_lower(record.id));
+    }
+  };
+  if (observed.collection) record_collection(*observed.collection, PointKind::local, vm.location, std::nullopt);
+  for (const auto& [region, copies] : observed.copies) {
+    record_collection(copies, PointKind::copy, region, observed.collection ? std::optional(observed.collection->id) : std::nullopt);
+  }
+  const auto known = state.points(policy.name, vm.id);
+  if (!known) return;
+  for (const store::PointRecord& point : *known) {
+    if (!seen.contains(to_lower(point.id)) && !running_points.contains(to_lower(point.id))) (void)state.forget_point(point.id);
+  }
+}
+
+}  // namespace
+
+std::string action_key(const Action& action) {
+  const std::string what = action.point_name.empty() ? action.collection_id : action.point_id();
+  return std::string(to_string(action.kind)) + " " + to_lower(what);
+}
+
+Reconciler::Reconciler(azure::ComputeClient& compute, store::StateStore& state, azure::Clock& clock,
+                       ReconcilerOptions options)
+    : compute_(compute), state_(state), clock_(clock), options_(options) {}
+
+void Reconciler::set_policies(std::vector<Policy> policies) {
+  policies_ = std::move(policies);
+  inventory_at_.reset();
+  // The tracked VMs point into the old policies: drop them (the running actions keep copies of their own).
+  for (auto& [key, tracked] : vms_) tracked.policy = nullptr;
+}
+
+std::vector<std::string> Reconciler::notes() const {
+  std::vector<std::string> all = inventory_notes_;
+  for (const auto& [key, tracked] : vms_) {
+    for (const std::string& note : tracked.notes) all.push_back(note);
+  }
+  return all;
+}
+
+asio::awaitable<Instant> Reconciler::step() {
+  ++stats_.steps;
+  executor_ = co_await asio::this_coro::executor;
+  const Instant now = floor_now(clock_);
+  if (!inventory_at_ || now >= *inventory_at_ + options_.inventory_every) co_await take_inventory_now(now);
+
+  std::vector<std::string> keys;
+  for (const auto& [key, tracked] : vms_) keys.push_back(key);
+  for (const std::string& key : keys) {
+    const auto found = vms_.find(key);
+    if (found == vms_.end() || found->second.policy == nullptr || !found->second.present) continue;
+    const TrackedVm& tracked = found->second;
+    const bool retry_due = std::any_of(tracked.retry_after.begin(), tracked.retry_after.end(),
+                                       [&](const auto& retry) { return now >= retry.second; });
+    const bool due = tracked.dirty || !tracked.observed || now >= tracked.observed_at + options_.observe_every ||
+                     (tracked.wake && now >= *tracked.wake) || retry_due;
+    if (due) co_await reconcile_vm(key, now);
+  }
+
+  std::optional<Instant> next = *inventory_at_ + options_.inventory_every;
+  for (const auto& [key, tracked] : vms_) {
+    if (tracked.policy == nullptr || !tracked.present) continue;
+    earliest(next, tracked.wake);
+    earliest(next, tracked.observed_at + options_.observe_every);
+    for (const auto& [action, at] : tracked.retry_after) earliest(next, at);
+  }
+  co_return *next;
+}
+
+asio::awaitable<void> Reconciler::take_inventory_now(Instant now) {
+  inventory_at_ = now;
+  inventory_notes_.clear();
+  std::map<std::string, TrackedVm> kept;
+  for (const Policy& policy : policies_) {
+    const Inventory inventory = co_await take_inventory(compute_, policy);
+    for (const std::string& error : inventory.errors) inventory_notes_.push_back("policy " + policy.name + ": " + error);
+    for (const TargetVm& vm : inventory.vms) {
+      const std::string key = vm_key(policy.name, vm.id);
+      TrackedVm tracked;
+      if (auto old = vms_.find(key); old != vms_.end()) tracked = std::move(old->second);
+      tracked.policy = &policy;
+      tracked.vm = vm;
+      tracked.present = true;
+      store::VmRecord record;
+      record.policy = policy.name;
+      record.vm_id = vm.id;
+      record.vm_name = vm.name;
+      const auto id = parse_vm_id(vm.id);
+      record.subscription = id ? to_lower(id->subscription) : "";
+      record.resource_group = vm.resource_group_id;
+      record.location = vm.location;
+      record.first_seen_at = now;
+      record.last_seen_at = now;
+      (void)state_.upsert_vm(record);
+      kept[key] = std::move(tracked);
+    }
+    for (const std::string& missing : inventory.missing) {
+      (void)state_.mark_vm_missing(policy.name, missing, now);
+      TrackedVm tracked;
+      tracked.policy = &policy;
+      tracked.vm.id = missing;
+      tracked.present = false;
+      tracked.notes = {"VM " + missing + " was not found: its restore points are left alone"};
+      kept[vm_key(policy.name, missing)] = std::move(tracked);
+    }
+    // A target that could not be read may hold any of the VMs known before: they keep what was known.
+    if (!inventory.errors.empty()) {
+      for (auto& [key, tracked] : vms_) {
+        if (!key.starts_with(policy.name + " ") || kept.contains(key) || tracked.vm.id.empty()) continue;
+        tracked.policy = &policy;
+        kept.emplace(key, std::move(tracked));
+      }
+    }
+  }
+  // VMs under way keep their entry until their actions end, whatever the new inventory says.
+  for (auto& [key, tracked] : vms_) {
+    if (!kept.contains(key) && !tracked.running.empty()) {
+      tracked.policy = nullptr;
+      kept.emplace(key, std::move(tracked));
+    }
+  }
+  vms_ = std::move(kept);
+}
+
+asio::awaitable<void> Reconciler::reconcile_vm(std::string key, Instant now) {
+  const Policy policy = *vms_.at(key).policy;
+  const TargetVm vm = vms_.at(key).vm;
+
+  // What the database knows: the slot handled last, and the copies known complete.
+  std::optional<Instant> last_handled;
+  if (auto records = state_.vms(policy.name)) {
+    for (const store::VmRecord& record : *records) {
+      if (same_arm_id(record.vm_id, vm.id)) last_handled = record.last_handled_slot;
+    }
+  }
+  std::set<std::string> complete_copies;
+  if (auto points = state_.points(policy.name, vm.id)) {
+    for (const store::PointRecord& point : *points) {
+      if (point.kind == PointKind::copy && point.replication_percent == 100) complete_copies.insert(point.id);
+    }
+  }
+
+  Result<VmObservation, azure::ArmError> observation = co_await observe_vm(compute_, policy, vm, complete_copies);
+  const auto found = vms_.find(key);
+  if (found == vms_.end()) co_return;  // a new inventory dropped it meanwhile
+  TrackedVm& tracked = found->second;
+  if (!observation) {
+    (void)state_.set_last_error(policy.name, vm.id, "observing the VM's restore points: " + observation.error().describe());
+    tracked.observed_at = now;
+    tracked.dirty = false;
+    co_return;
+  }
+  VmObservation observed = std::move(observation).value();
+  observed.last_handled_slot = last_handled;
+  std::set<std::string> running_points;
+  for (const auto& [action_key_text, action] : tracked.running) {
+    switch (action.kind) {
+      case ActionKind::create_point: observed.create_running = true; break;
+      case ActionKind::ensure_collection:
+      case ActionKind::set_instant_access: observed.collection_job_running = true; break;
+      case ActionKind::copy_point:
+      case ActionKind::ensure_copy_collection: observed.copy_regions_running.insert(action.region); break;
+      case ActionKind::delete_point:
+      case ActionKind::delete_copy: observed.deletes_running.insert(action.point_id()); break;
+    }
+    if (!action.point_name.empty()) running_points.insert(to_lower(action.point_id()));
+  }
+  sync_store(state_, policy, vm, observed, running_points, now);
+  tracked.observed = observed;
+  tracked.observed_at = now;
+  tracked.dirty = false;
+
+  const Reconciliation plan = plan_actions(policy, observed, now, options_.planner);
+  tracked.wake = plan.next_wake;
+  tracked.notes = plan.notes;
+  std::optional<Instant> handled = last_handled;
+  if (plan.slot_already_made && (!handled || *plan.slot_already_made > *handled)) handled = plan.slot_already_made;
+  (void)state_.set_schedule_state(policy.name, vm.id, handled, plan.next_wake);
+
+  for (const Action& action : plan.actions) {
+    const std::string key_text = action_key(action);
+    if (tracked.running.contains(key_text)) continue;
+    if (const auto retry = tracked.retry_after.find(key_text); retry != tracked.retry_after.end() && now < retry->second) continue;
+    if (stopping_ || stats_.in_flight >= options_.max_in_flight) {
+      tracked.dirty = true;  // planned again on the next step
+      continue;
+    }
+    start(tracked, key, action);
+  }
+}
+
+void Reconciler::start(TrackedVm& tracked, const std::string& key, const Action& action) {
+  const std::string key_text = action_key(action);
+  const auto failures = tracked.failures.find(key_text);
+  const int attempt = failures == tracked.failures.end() ? 1 : failures->second + 1;
+  tracked.running.emplace(key_text, action);
+  ++stats_.in_flight;
+  ++stats_.actions_started;
+  asio::co_spawn(executor_, run_action(this, &compute_, &state_, &clock_, *tracked.policy, tracked.vm, action, attempt, key, key_text),
+                 asio::detached);
+}
+
+void Reconciler::action_ended(const std::string& vm_key_text, const std::string& action_key_text, bool succeeded, Instant now) {
+  --stats_.in_flight;
+  ++(succeeded ? stats_.actions_succeeded : stats_.actions_failed);
+  const auto found = vms_.find(vm_key_text);
+  if (found == vms_.end()) return;
+  TrackedVm& tracked = found->second;
+  tracked.running.erase(action_key_text);
+  tracked.dirty = true;
+  if (succeeded) {
+    tracked.failures.erase(action_key_text);
+    tracked.retry_after.erase(action_key_text);
+    return;
+  }
+  const int failures = ++tracked.failures[action_key_text];
+  auto wait = options_.first_retry;
+  for (int i = 1; i < failures && wait < options_.last_retry; ++i) wait *= 2;
+  tracked.retry_after[action_key_text] = now + std::min(wait, options_.last_retry);
+}
+
+}  // namespace rpd::reconciler

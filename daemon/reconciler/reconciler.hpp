@@ -1,0 +1,100 @@
+#pragma once
+// The reconciler's loop, as a step() that the daemon calls whenever something may be due and tests drive
+// one step at a time (watchman's model): take the inventory when it is due, observe the VMs that changed
+// or whose time has come, ask the planner, and start its actions within the limits. Actions run as
+// coroutines of their own on the same io_context; when one ends, its VM is observed again on the next step.
+//
+// Limits: at most max_in_flight actions at once; one create per VM (the planner's rule); a failed action
+// waits before it is tried again (1 min, doubling to 1 h), and its error stays in vm_status.last_error.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/policy.hpp"
+#include "core/reconcile.hpp"
+#include "daemon/azure/clock.hpp"
+#include "daemon/azure/compute_client.hpp"
+#include "daemon/store/state_store.hpp"
+
+namespace rpd::reconciler {
+
+struct ReconcilerOptions {
+  int max_in_flight = 64;
+  std::chrono::seconds inventory_every{std::chrono::minutes(10)};  // resource groups gain and lose VMs
+  std::chrono::seconds observe_every{std::chrono::minutes(10)};    // points deleted behind the daemon's back
+  std::chrono::seconds first_retry{std::chrono::minutes(1)};
+  std::chrono::seconds last_retry{std::chrono::hours(1)};
+  PlannerOptions planner;
+};
+
+struct ReconcilerStats {
+  long steps = 0;
+  long actions_started = 0;
+  long actions_succeeded = 0;
+  long actions_failed = 0;
+  int in_flight = 0;
+};
+
+class Reconciler {
+ public:
+  // The client, the store and the clock must outlive the reconciler and every action it started.
+  Reconciler(azure::ComputeClient& compute, store::StateStore& state, azure::Clock& clock, ReconcilerOptions options);
+
+  // The policies to keep, on start and after a reload (between steps, not during one): the inventory is
+  // taken again on the next step.
+  void set_policies(std::vector<Policy> policies);
+
+  // One pass. Returns when the next step is due at the latest (an action that ends is a reason to step
+  // sooner). Errors of the store or of Azure are logged into the state database and do not end the loop.
+  boost::asio::awaitable<Instant> step();
+
+  // Stops starting actions (SIGTERM); those under way finish.
+  void stop_starting() { stopping_ = true; }
+  const ReconcilerStats& stats() const { return stats_; }
+  // The notes of the last plan of each VM ("would delete 30 points, ..."), for the log and status.
+  std::vector<std::string> notes() const;
+
+  // Called by an action's coroutine when it ends (public for that coroutine only).
+  void action_ended(const std::string& vm_key, const std::string& action_key, bool succeeded, Instant now);
+
+ private:
+  struct TrackedVm {
+    const Policy* policy = nullptr;
+    TargetVm vm;
+    bool present = true;
+    bool dirty = true;                 // observe again before planning
+    std::optional<VmObservation> observed;
+    Instant observed_at{};
+    std::optional<Instant> wake;       // the planner's next_wake
+    std::map<std::string, Action> running;       // action key -> the action, while it runs
+    std::map<std::string, int> failures;         // action key -> failures in a row
+    std::map<std::string, Instant> retry_after;  // action key -> not before
+    std::vector<std::string> notes;
+  };
+
+  boost::asio::awaitable<void> take_inventory_now(Instant now);
+  boost::asio::awaitable<void> reconcile_vm(std::string key, Instant now);
+  void start(TrackedVm& tracked, const std::string& key, const Action& action);
+
+  azure::ComputeClient& compute_;
+  store::StateStore& state_;
+  azure::Clock& clock_;
+  ReconcilerOptions options_;
+  std::vector<Policy> policies_;
+  std::map<std::string, TrackedVm> vms_;  // by "<policy> <vm id in lower case>"
+  std::optional<Instant> inventory_at_;
+  std::vector<std::string> inventory_notes_;  // targets that could not be read at the last inventory
+  boost::asio::any_io_executor executor_;     // where actions run: the step's own
+  bool stopping_ = false;
+  ReconcilerStats stats_;
+};
+
+// The key of an action for its retries and for "is it running": its kind and what it acts on.
+std::string action_key(const Action& action);
+
+}  // namespace rpd::reconciler
