@@ -25,23 +25,8 @@ std::string collection_id(const std::string& group, const std::string& name) {
   return group + "/providers/Microsoft.Compute/restorePointCollections/" + name;
 }
 
-class ComputeClientTest : public EmulatorArmTest {
+class ComputeClientTest : public EmulatorComputeTest {
  protected:
-  void SetUp() override {
-    EmulatorArmTest::SetUp();
-    // Each test starts an hour after the last: Azure allows 3 creates per VM per hour, and the tests
-    // share the fixture's VMs.
-    admin("POST", "/_emulator/clock", R"({"advance_seconds":3600})");
-    follow_client_time();
-    arm_ = make_client_minting();
-    compute_ = std::make_unique<ComputeClient>(*arm_);
-  }
-
-  template <class T, class E>
-  Result<T, E> run(boost::asio::awaitable<Result<T, E>> work) {
-    return run_to_end(io_, std::move(work));
-  }
-
   // A collection for `vm` in its region, with a point created and finished.
   std::string collection_with_point(const std::string& name, const std::string& vm, const std::string& point) {
     const std::string id = collection_id(prod, name);
@@ -54,8 +39,6 @@ class ComputeClientTest : public EmulatorArmTest {
     return id;
   }
 
-  std::unique_ptr<ArmClient> arm_;
-  std::unique_ptr<ComputeClient> compute_;
 };
 
 TEST_F(ComputeClientTest, AVirtualMachineWithItsDisks) {

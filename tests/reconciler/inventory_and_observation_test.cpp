@@ -22,11 +22,6 @@ const std::string sql01 = prod + "/providers/Microsoft.Compute/virtualMachines/s
 
 class ReconcilerAzureTest : public ReconcilerFixture {
  protected:
-  template <class T, class E>
-  Result<T, E> run(boost::asio::awaitable<Result<T, E>> work) {
-    return azure::run_to_end(io_, std::move(work));
-  }
-
   // A point made through the client and followed to its end.
   void make_point(const std::string& collection_id, const std::string& name, RestorePointSpec spec = {}) {
     const auto started = run(compute_->begin_create_restore_point(collection_id + "/restorePoints/" + name, spec));

@@ -1,7 +1,6 @@
 #pragma once
-// The reconciler's integration tests: the emulator (EmulatorArmTest) with a ComputeClient whose waits move
-// the emulator's clock, each test an hour after the last (Azure allows 3 creates per VM per hour and the
-// tests share the fixture's VMs), and a state database of its own in a fresh folder.
+// The reconciler's integration tests: the emulator and a ComputeClient (EmulatorComputeTest), and a state
+// database of each test's own in a fresh folder.
 
 #include <stdlib.h>
 
@@ -15,14 +14,10 @@
 
 namespace rpd::reconciler {
 
-class ReconcilerFixture : public azure::EmulatorArmTest {
+class ReconcilerFixture : public azure::EmulatorComputeTest {
  protected:
   void SetUp() override {
-    EmulatorArmTest::SetUp();
-    admin("POST", "/_emulator/clock", R"({"advance_seconds":3600})");
-    follow_client_time();
-    arm_ = make_client_minting();
-    compute_ = std::make_unique<azure::ComputeClient>(*arm_);
+    EmulatorComputeTest::SetUp();
     char pattern[] = "/tmp/rpd-reconciler-XXXXXX";
     directory_ = mkdtemp(pattern);
     state_ = std::make_unique<store::StateStore>(store::StateStore::open(directory_ + "/state.db").value());
@@ -30,12 +25,10 @@ class ReconcilerFixture : public azure::EmulatorArmTest {
   void TearDown() override {
     state_.reset();
     std::filesystem::remove_all(directory_);
-    EmulatorArmTest::TearDown();
+    EmulatorComputeTest::TearDown();
   }
 
   std::string directory_;
-  std::unique_ptr<azure::ArmClient> arm_;
-  std::unique_ptr<azure::ComputeClient> compute_;
   std::unique_ptr<store::StateStore> state_;
 };
 
