@@ -6,10 +6,12 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include "daemon/commands/calendar_command.hpp"
 #include "daemon/commands/plan_command.hpp"
 #include "daemon/commands/retention_command.hpp"
+#include "daemon/commands/status_command.hpp"
 #include "daemon/commands/validate_command.hpp"
 
 namespace {
@@ -53,6 +55,20 @@ int run_plan(const std::string& config_path, const rpd::PlanOptions& options) {
   return rpd::run_plan(*loaded.configuration, options, now(), std::cout, std::cerr);
 }
 
+// status and jobs read the database the settings name, unless --database names one.
+std::optional<std::string> database_path(const std::string& config_path, const std::string& database,
+                                         const char* command) {
+  if (!database.empty()) return database;
+  const rpd::LoadResult loaded = rpd::load_configuration(config_path, load_options());
+  if (!loaded.ok()) {
+    for (const rpd::Diagnostic& diagnostic : loaded.diagnostics) std::cerr << diagnostic.format() << "\n";
+    std::cerr << "restorepointd " << command << ": " << config_path
+              << " has errors; name the database with --database PATH to read it anyway\n";
+    return std::nullopt;
+  }
+  return loaded.configuration->settings.state.database;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -88,6 +104,21 @@ int main(int argc, char** argv) {
   rpd::RetentionOptions retention_options;
   add_retention_rule_options(*retention, retention_options);
 
+  std::string database;
+  auto* status = app.add_subcommand("status", "per policy and VM: last good point, next run, points kept, copies, errors");
+  rpd::StatusOptions status_options;
+  status->add_flag("--json", status_options.json, "print JSON instead of text");
+  status->add_option("--database", database, "read this state database instead of the settings' state.database");
+
+  auto* jobs = app.add_subcommand("jobs", "the job log: every action with its outcome");
+  rpd::JobsOptions jobs_options;
+  jobs->add_flag("--failed", jobs_options.failed, "only failed jobs");
+  jobs->add_option("--since", jobs_options.since, "only this far back (e.g. 24h)");
+  jobs->add_option("--policy", jobs_options.policy, "only this policy");
+  jobs->add_option("--limit", jobs_options.limit, "the newest N lines (0: all)")->capture_default_str()->check(CLI::Range(0, 1000000));
+  jobs->add_flag("--json", jobs_options.json, "print JSON instead of text");
+  jobs->add_option("--database", database, "read this state database instead of the settings' state.database");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -102,5 +133,17 @@ int main(int argc, char** argv) {
   if (*plan) return run_plan(config_path, plan_options);
   if (*calendar) return rpd::run_calendar(calendar_options, now(), std::cout, std::cerr);
   if (*retention) return rpd::run_retention(retention_options, std::cin, std::cout, std::cerr);
+  if (*status) {
+    const auto path = database_path(config_path, database, "status");
+    if (!path) return 1;
+    status_options.database = *path;
+    return rpd::run_status(status_options, std::cout, std::cerr);
+  }
+  if (*jobs) {
+    const auto path = database_path(config_path, database, "jobs");
+    if (!path) return 1;
+    jobs_options.database = *path;
+    return rpd::run_jobs(jobs_options, now(), std::cout, std::cerr);
+  }
   return 1;
 }
