@@ -13,6 +13,7 @@
 #include "daemon/commands/retention_command.hpp"
 #include "daemon/commands/status_command.hpp"
 #include "daemon/commands/validate_command.hpp"
+#include "daemon/service/daemon.hpp"
 
 namespace {
 
@@ -80,6 +81,13 @@ int main(int argc, char** argv) {
   app.add_option("--config", config_path, "daemon settings file")->capture_default_str();
   app.fallthrough();  // --config may also follow the subcommand
 
+  auto* run = app.add_subcommand("run", "the daemon: keep the restore points as the policies say (systemd's ExecStart)");
+  rpd::service::RunOptions run_options;
+  // For the demo and the end-to-end tests only, with the emulator at the same scale: not for Azure.
+  run->add_option("--time-scale", run_options.time_scale, "run the clock this many times faster")
+      ->check(CLI::Range(1.0, 100000.0))
+      ->group("");
+
   auto* validate = app.add_subcommand("validate", "check the settings and every policy; print every problem");
   rpd::ValidateOptions validate_options;
   validate->add_flag("--strict", validate_options.strict, "fail on warnings too");
@@ -126,6 +134,12 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
+  if (*run) {
+    run_options.config_path = config_path;
+    run_options.load = load_options();
+    run_options.version = RESTOREPOINTD_VERSION;
+    return rpd::service::run_daemon(run_options);
+  }
   if (*validate) {
     validate_options.config_path = config_path;
     return rpd::run_validate(validate_options, load_options(), std::cout, std::cerr);

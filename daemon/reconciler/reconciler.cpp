@@ -125,7 +125,8 @@ asio::awaitable<Instant> Reconciler::step() {
     const TrackedVm& tracked = found->second;
     const bool retry_due = std::any_of(tracked.retry_after.begin(), tracked.retry_after.end(),
                                        [&](const auto& retry) { return now >= retry.second; });
-    const bool due = tracked.dirty || !tracked.observed || now >= tracked.observed_at + options_.observe_every ||
+    const bool unblocked = tracked.blocked && stats_.in_flight < options_.max_in_flight;
+    const bool due = tracked.dirty || unblocked || !tracked.observed || now >= tracked.observed_at + options_.observe_every ||
                      (tracked.wake && now >= *tracked.wake) || retry_due;
     if (due) co_await reconcile_vm(key, now);
   }
@@ -133,6 +134,8 @@ asio::awaitable<Instant> Reconciler::step() {
   std::optional<Instant> next = *inventory_at_ + options_.inventory_every;
   for (const auto& [key, tracked] : vms_) {
     if (tracked.policy == nullptr || !tracked.present) continue;
+    // A VM whose action ended meanwhile, or one that waits for a free place that is now free: at once.
+    if (tracked.dirty || (tracked.blocked && stats_.in_flight < options_.max_in_flight)) earliest(next, now);
     earliest(next, tracked.wake);
     earliest(next, tracked.observed_at + options_.observe_every);
     for (const auto& [action, at] : tracked.retry_after) earliest(next, at);
@@ -242,6 +245,7 @@ asio::awaitable<void> Reconciler::reconcile_vm(std::string key, Instant now) {
   tracked.observed = observed;
   tracked.observed_at = now;
   tracked.dirty = false;
+  tracked.blocked = false;
 
   const Reconciliation plan = plan_actions(policy, observed, now, options_.planner);
   tracked.wake = plan.next_wake;
@@ -254,8 +258,9 @@ asio::awaitable<void> Reconciler::reconcile_vm(std::string key, Instant now) {
     const std::string key_text = action_key(action);
     if (tracked.running.contains(key_text)) continue;
     if (const auto retry = tracked.retry_after.find(key_text); retry != tracked.retry_after.end() && now < retry->second) continue;
-    if (stopping_ || stats_.in_flight >= options_.max_in_flight) {
-      tracked.dirty = true;  // planned again on the next step
+    if (stopping_) continue;
+    if (stats_.in_flight >= options_.max_in_flight) {
+      tracked.blocked = true;  // planned again once a place is free
       continue;
     }
     start(tracked, key, action);
@@ -279,7 +284,10 @@ void Reconciler::action_ended(const std::string& vm_key_text, const std::string&
   const auto found = vms_.find(vm_key_text);
   if (found == vms_.end()) return;
   TrackedVm& tracked = found->second;
-  tracked.running.erase(action_key_text);
+  if (const auto ran = tracked.running.find(action_key_text); ran != tracked.running.end()) {
+    if (on_action_ended) on_action_ended(vm_key_text.substr(0, vm_key_text.find(' ')), tracked.vm.name, ran->second, succeeded);
+    tracked.running.erase(ran);
+  }
   tracked.dirty = true;
   if (succeeded) {
     tracked.failures.erase(action_key_text);

@@ -10,6 +10,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -59,6 +60,10 @@ class Reconciler {
   // The notes of the last plan of each VM ("would delete 30 points, ..."), for the log and status.
   std::vector<std::string> notes() const;
 
+  // Told of every action that ends (the daemon logs it, and steps again sooner).
+  std::function<void(const std::string& policy, const std::string& vm_name, const Action& action, bool succeeded)>
+      on_action_ended;
+
   // Called by an action's coroutine when it ends (public for that coroutine only).
   void action_ended(const std::string& vm_key, const std::string& action_key, bool succeeded, Instant now);
 
@@ -68,6 +73,7 @@ class Reconciler {
     TargetVm vm;
     bool present = true;
     bool dirty = true;                 // observe again before planning
+    bool blocked = false;              // an action waits for a free place under max_in_flight
     std::optional<VmObservation> observed;
     Instant observed_at{};
     std::optional<Instant> wake;       // the planner's next_wake

@@ -1,0 +1,194 @@
+#include "daemon/service/daemon.hpp"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <csignal>
+#include <memory>
+
+#include "daemon/azure/azure_connection.hpp"
+#include "daemon/reconciler/reconciler.hpp"
+#include "daemon/service/scaled_clock.hpp"
+#include "daemon/service/systemd_notifier.hpp"
+#include "daemon/store/state_store.hpp"
+
+namespace rpd::service {
+namespace {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+// Without an event, the loop still looks around this often (a reload, a wall clock that jumped).
+constexpr milliseconds longest_sleep{60'000};
+
+// Everything the loop and the signal handler share; it outlives both (run_daemon owns it).
+struct Daemon {
+  asio::io_context& io;
+  ScaledClock& clock;
+  reconciler::Reconciler& reconciler;
+  azure::HttpClient& http;
+  SystemdNotifier notifier;
+  RunOptions options;
+  std::shared_ptr<const Configuration> configuration;
+  asio::steady_timer wake;
+  bool stopping = false;
+  bool reload_requested = false;
+};
+
+std::string summary(const Daemon& daemon) {
+  const auto& stats = daemon.reconciler.stats();
+  return std::to_string(daemon.configuration->policies.size()) + " policies, " + std::to_string(stats.in_flight) +
+         " actions in flight, " + std::to_string(stats.actions_succeeded) + " done and " +
+         std::to_string(stats.actions_failed) + " failed since start";
+}
+
+void log_diagnostics(const LoadResult& loaded) {
+  for (const Diagnostic& diagnostic : loaded.diagnostics) {
+    if (diagnostic.severity == Diagnostic::Severity::error) spdlog::error("{}", diagnostic.format());
+    else spdlog::warn("{}", diagnostic.format());
+  }
+}
+
+void reload(Daemon& daemon) {
+  daemon.reload_requested = false;
+  daemon.notifier.reloading();
+  LoadOptions load = daemon.options.load;
+  load.now = std::chrono::floor<std::chrono::seconds>(daemon.clock.now());
+  const LoadResult loaded = load_configuration(daemon.options.config_path, load);
+  log_diagnostics(loaded);
+  if (!loaded.ok()) {
+    spdlog::error("reload: {} has {} errors: keeping the running configuration", daemon.options.config_path,
+                  loaded.error_count());
+  } else if (loaded.configuration->content_hash == daemon.configuration->content_hash) {
+    spdlog::info("reload: nothing changed");
+  } else {
+    daemon.configuration = loaded.configuration;
+    daemon.reconciler.set_policies(daemon.configuration->policies);
+    spdlog::info("reload: {} policies applied", daemon.configuration->policies.size());
+  }
+  daemon.notifier.ready(summary(daemon));
+}
+
+void on_signal(Daemon* daemon, asio::signal_set* signals, const boost::system::error_code& error, int number) {
+  if (error) return;
+  if (number == SIGHUP) {
+    daemon->reload_requested = true;
+  } else {
+    spdlog::info("signal {}: stopping; no new actions, those under way may take {} s", number,
+                 daemon->options.stop_within.count());
+    daemon->stopping = true;
+    daemon->reconciler.stop_starting();
+  }
+  daemon->wake.cancel();
+  signals->async_wait([daemon, signals](const boost::system::error_code& e, int n) { on_signal(daemon, signals, e, n); });
+}
+
+asio::awaitable<void> sleep_until_woken(Daemon* daemon, milliseconds at_most) {
+  daemon->wake.expires_after(at_most);
+  boost::system::error_code cancelled;
+  co_await daemon->wake.async_wait(asio::redirect_error(asio::use_awaitable, cancelled));
+}
+
+asio::awaitable<void> daemon_loop(Daemon* daemon) {
+  const auto watchdog = daemon->notifier.watchdog_interval();
+  bool ready = false;
+  while (!daemon->stopping) {
+    if (daemon->reload_requested) reload(*daemon);
+    const Instant next = co_await daemon->reconciler.step();
+    for (const std::string& note : daemon->reconciler.notes()) spdlog::warn("{}", note);
+    if (!ready) {
+      daemon->notifier.ready(summary(*daemon));
+      spdlog::info("ready: {}", summary(*daemon));
+      ready = true;
+    } else {
+      daemon->notifier.status(summary(*daemon));
+    }
+    if (watchdog) daemon->notifier.watchdog();
+    if (daemon->stopping || daemon->reload_requested) continue;
+    milliseconds sleep = std::min(daemon->clock.real_time_until(std::chrono::system_clock::time_point(next)), longest_sleep);
+    if (watchdog) sleep = std::min(sleep, *watchdog);
+    co_await sleep_until_woken(daemon, sleep);
+  }
+
+  daemon->notifier.stopping();
+  const auto deadline = std::chrono::steady_clock::now() + daemon->options.stop_within;
+  while (daemon->reconciler.stats().in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
+    co_await sleep_until_woken(daemon, std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now()));
+  }
+  if (const int left = daemon->reconciler.stats().in_flight; left > 0) {
+    spdlog::warn("stopping with {} actions under way: they are resumed at the next start", left);
+  }
+  daemon->http.close_idle();
+  spdlog::info("stopped: {}", summary(*daemon));
+  daemon->io.stop();
+}
+
+void set_up_logging(const std::string& level) {
+  auto logger = spdlog::stderr_logger_st("restorepointd");
+  // journald stamps its own time; stderr outside systemd gets one.
+  logger->set_pattern(std::getenv("JOURNAL_STREAM") != nullptr ? "%l: %v" : "%Y-%m-%dT%H:%M:%S%z %l: %v");
+  logger->set_level(spdlog::level::from_str(level));
+  spdlog::set_default_logger(logger);
+}
+
+}  // namespace
+
+int run_daemon(RunOptions options) {
+  set_up_logging("info");
+  const azure::ConnectionEnvironment environment = azure::process_environment();
+  ScaledClock clock(options.time_scale);
+  options.load.now = std::chrono::floor<std::chrono::seconds>(clock.now());
+  const LoadResult loaded = load_configuration(options.config_path, options.load);
+  log_diagnostics(loaded);
+  if (!loaded.ok()) {
+    spdlog::error("{} has {} errors: not starting", options.config_path, loaded.error_count());
+    return 1;
+  }
+  const Settings& settings = loaded.configuration->settings;
+  spdlog::default_logger()->set_level(spdlog::level::from_str(settings.log.level));
+  if (options.time_scale != 1) spdlog::warn("time runs {} times faster than the wall clock (--time-scale)", options.time_scale);
+
+  auto state = store::StateStore::open(settings.state.database);
+  if (!state) {
+    spdlog::error("{}", state.error().message);
+    return 1;
+  }
+  asio::io_context io;
+  auto connection = azure::connect_to_azure(io.get_executor(), settings, clock, options.version, environment);
+  if (!connection) {
+    spdlog::error("azure: {}", connection.error().message);
+    return 1;
+  }
+  spdlog::info("restorepointd {} starting: {} policies, database {}, credential {}", options.version,
+               loaded.configuration->policies.size(), settings.state.database, connection->credential->describe());
+
+  azure::ComputeClient compute(*connection->arm);
+  reconciler::ReconcilerOptions reconciler_options;
+  reconciler_options.max_in_flight = settings.limits.max_in_flight;
+  reconciler::Reconciler reconciler(compute, state.value(), clock, reconciler_options);
+  reconciler.set_policies(loaded.configuration->policies);
+
+  Daemon daemon{io, clock, reconciler, *connection->http, {}, options, loaded.configuration, asio::steady_timer(io), false, false};
+  reconciler.on_action_ended = [&daemon](const std::string& policy, const std::string& vm,
+                                         const Action& action, bool succeeded) {
+    const std::string what = std::string(to_string(action.kind)) + (action.point_name.empty() ? "" : " " + action.point_name) +
+                             (action.region.empty() ? "" : (action.kind == ActionKind::delete_copy ? " in " : " to ") + action.region);
+    if (succeeded) spdlog::info("policy {} VM {}: {} succeeded ({})", policy, vm, what, action.reason);
+    else spdlog::warn("policy {} VM {}: {} failed: see restorepointd jobs --failed", policy, vm, what);
+    daemon.wake.cancel();
+  };
+  asio::signal_set signals(io, SIGHUP, SIGTERM, SIGINT);
+  signals.async_wait([&daemon, &signals](const boost::system::error_code& e, int n) { on_signal(&daemon, &signals, e, n); });
+  asio::co_spawn(io, daemon_loop(&daemon), asio::detached);
+  io.run();
+  return 0;
+}
+
+}  // namespace rpd::service

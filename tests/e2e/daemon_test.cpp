@@ -1,0 +1,193 @@
+// The real binary, `restorepointd run`, against the emulator binary, both at a time scale of 600 (a 2-hour
+// schedule slot every 12 s): points are made on both VMs of a tagged resource group, a reload with a broken
+// policy keeps the old one running, SIGTERM stops it with exit 0, and a database deleted between two runs is
+// rebuilt from Azure without a second point for any slot.
+
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <boost/json.hpp>
+
+#include "daemon/store/state_store.hpp"
+#include "tests/emulator/emulator_process.hpp"
+#include "tests/emulator/server/test_client.hpp"
+
+namespace rpd {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+extern "C" char** environ;
+
+// A condition polled until it holds or the deadline passes. Between two polls the test gives the processor
+// away for 25 ms (poll() on no descriptors): the daemon and the emulator need the machine's two cores more
+// than the test does. Nothing waits for a fixed time: the condition decides, the deadline only fails it.
+bool eventually(const std::function<bool()>& condition, std::chrono::seconds within) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    ::poll(nullptr, 0, 25);
+  }
+  return condition();
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    emulator_ = std::make_unique<emulator::EmulatorProcess>(
+        AZURE_EMULATOR_BINARY, std::string(RESTOREPOINTD_SOURCE_DIR) + "/tests/emulator/fixtures/small.yaml", "--time-scale 600");
+    directory_ = emulator_->state_dir() + "/daemon";
+    fs::create_directories(directory_ + "/policies.d");
+    std::ofstream(directory_ + "/secret") << "test-secret-not-for-production\n";
+    fs::permissions(directory_ + "/secret", fs::perms::owner_read | fs::perms::owner_write);
+    std::ofstream(directory_ + "/ca.pem") << emulator_->ca_pem();
+    std::ofstream(directory_ + "/restorepointd.yaml")
+        << "azure:\n"
+           "  cloud: custom\n"
+           "  endpoints:\n"
+           "    resource_manager: " << emulator_->base_url() << "\n"
+           "    authority: " << emulator_->base_url() << "\n"
+           "  credential:\n"
+           "    type: client_secret\n"
+           "    tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47\n"
+           "    client_id: 11111111-1111-4111-8111-111111111111\n"
+           "    client_secret_file: " << directory_ << "/secret\n"
+           "  ca_file: " << directory_ << "/ca.pem\n"
+           "state:\n"
+           "  database: " << directory_ << "/state.db\n"
+           "policies: policies.d\n";
+    std::ofstream(directory_ + "/policies.d/web.yaml")
+        << "name: web\n"
+           "targets:\n"
+           "  resource_groups:\n"
+           "    - id: /subscriptions/3f2b6a7c-1d4e-4f5a-9b8c-7d6e5f4a3b2c/resourceGroups/prod\n"
+           "      tags: { restore-points: daily }\n"
+           "schedule:\n"
+           "  every: 2h\n"
+           "retention:\n"
+           "  keep_last: 3\n";
+  }
+  void TearDown() override {
+    if (daemon_ > 0) {
+      ::kill(daemon_, SIGKILL);
+      ::waitpid(daemon_, nullptr, 0);
+    }
+  }
+
+  void start_daemon() {
+    const std::string binary = RESTOREPOINTD_BINARY;
+    const std::string config = directory_ + "/restorepointd.yaml";
+    const std::string log = directory_ + "/daemon.log";
+    std::vector<std::string> words = {binary, "--config", config, "run", "--time-scale", "600"};
+    std::vector<char*> argv;
+    for (std::string& word : words) argv.push_back(word.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    ASSERT_EQ(posix_spawn(&daemon_, binary.c_str(), &actions, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+  }
+
+  // The exit status after SIGTERM, or -1 when it did not end in time.
+  int stop_daemon() {
+    ::kill(daemon_, SIGTERM);
+    int status = 0;
+    const bool ended = eventually([&] { return ::waitpid(daemon_, &status, WNOHANG) == daemon_; }, 30s);
+    daemon_ = -1;
+    if (!ended) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  std::vector<store::VmStatusRow> status() {
+    auto state = store::StateStore::open_read_only(directory_ + "/state.db");
+    if (!state) return {};
+    auto rows = state.value().vm_status();
+    return rows ? std::move(rows).value() : std::vector<store::VmStatusRow>{};
+  }
+
+  bool every_vm_has(int points) {
+    const auto rows = status();
+    return rows.size() == 2 && std::all_of(rows.begin(), rows.end(), [&](const auto& r) { return r.points_kept >= points; });
+  }
+
+  // Azure's view: per collection, the names of its points.
+  std::map<std::string, std::vector<std::string>> points_in_azure() {
+    emulator::HttpsTestClient admin(emulator_->ca_pem(), emulator_->https_port());
+    const auto state = boost::json::parse(admin.request("GET", "/_emulator/state", "").body);
+    std::map<std::string, std::vector<std::string>> out;
+    for (const auto& collection : state.at("collections").as_array()) {
+      auto& names = out[std::string(collection.at("name").as_string())];
+      const auto* points = collection.at("properties").as_object().if_contains("restorePoints");
+      if (points == nullptr) continue;
+      for (const auto& point : points->as_array()) names.push_back(std::string(point.at("name").as_string()));
+    }
+    return out;
+  }
+
+  std::unique_ptr<emulator::EmulatorProcess> emulator_;
+  std::string directory_;
+  pid_t daemon_ = -1;
+};
+
+TEST_F(DaemonTest, MakesPointsKeepsThePolicyOnABrokenReloadAndStopsCleanly) {
+  start_daemon();
+  ASSERT_TRUE(eventually([&] { return every_vm_has(2); }, 60s)) << read_file(directory_ + "/daemon.log");
+
+  std::ofstream(directory_ + "/policies.d/zz-broken.yaml") << "name: broken\nschedule: { every: soon }\n";
+  ::kill(daemon_, SIGHUP);
+  ASSERT_TRUE(eventually([&] { return read_file(directory_ + "/daemon.log").find("keeping the running configuration") != std::string::npos; }, 30s))
+      << read_file(directory_ + "/daemon.log");
+  const int kept = status()[0].points_kept;
+  ASSERT_TRUE(eventually([&] { return status()[0].points_kept > kept || status()[0].points_kept == 3; }, 60s))
+      << "the old policy goes on";
+  EXPECT_EQ(::kill(daemon_, 0), 0) << "still running";
+
+  EXPECT_EQ(stop_daemon(), 0) << read_file(directory_ + "/daemon.log");
+  const std::string log = read_file(directory_ + "/daemon.log");
+  EXPECT_NE(log.find("stopped:"), std::string::npos) << log;
+  EXPECT_EQ(log.find("Bearer"), std::string::npos) << "never a token in the log";
+  auto state = store::StateStore::open_read_only(directory_ + "/state.db");
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state.value().integrity_check().value(), "ok");
+}
+
+TEST_F(DaemonTest, ADeletedDatabaseIsRebuiltFromAzureWithoutASecondPointForASlot) {
+  start_daemon();
+  ASSERT_TRUE(eventually([&] { return every_vm_has(1); }, 60s)) << read_file(directory_ + "/daemon.log");
+  ASSERT_EQ(stop_daemon(), 0);
+  for (const char* file : {"/state.db", "/state.db-wal", "/state.db-shm"}) fs::remove(directory_ + file);
+
+  start_daemon();
+  ASSERT_TRUE(eventually([&] { return every_vm_has(2); }, 60s)) << read_file(directory_ + "/daemon.log");
+  EXPECT_EQ(stop_daemon(), 0);
+  for (const auto& [collection, names] : points_in_azure()) {
+    const std::set<std::string> unique(names.begin(), names.end());
+    EXPECT_EQ(unique.size(), names.size()) << collection << ": a slot has two points";
+  }
+}
+
+}  // namespace
+}  // namespace rpd
