@@ -49,24 +49,9 @@ test-fuzz: deps
 
 test: test-fast test-asan test-fuzz
 
-# The lifecycle demo against the Azure emulator needs the emulator and the daemon, which do not exist yet.
-# Until they do, show the two pieces that do: the schedule calendar and the retention dry run.
+# The lifecycle demo: the daemon against the Azure emulator, both sped up, for about a minute.
 demo: build
-	@echo "restorepointd demo: the daemon (restorepointd run) is not built yet; this shows the core and the emulator instead."
-	@echo
-	@echo "$$ restorepointd calendar '0 1 * * SUN' --timezone Europe/Berlin --from 2026-03-20T00:00:00Z --count 4"
-	@$(BUILD)/daemon/restorepointd calendar '0 1 * * SUN' --timezone Europe/Berlin --from 2026-03-20T00:00:00Z --count 4
-	@echo
-	@echo "$$ restorepointd calendar '30 2 * * *' --timezone Europe/Berlin --from 2026-03-27T12:00:00Z --count 3   # 29 March has no 02:30"
-	@$(BUILD)/daemon/restorepointd calendar '30 2 * * *' --timezone Europe/Berlin --from 2026-03-27T12:00:00Z --count 3
-	@echo
-	@echo "$$ (one point every 12 hours for 10 days) | restorepointd retention --keep-last 2 --keep-daily 3 --keep-weekly 2"
-	@$(BUILD)/daemon/restorepointd calendar 'every 12h' --from 2026-11-15T00:00:00Z --count 20 \
-	  | $(BUILD)/daemon/restorepointd retention --keep-last 2 --keep-daily 3 --keep-weekly 2
-	@echo
-	@echo "$$ azure-emulator, driven by Azure's own Python SDK: a collection and a restore point, created and deleted"
-	@/usr/bin/python3 tests/emulator/sdk_check.py --emulator $(BUILD)/tests/emulator/azure-emulator \
-	  --fixture tests/emulator/fixtures/small.yaml
+	$(BUILD)/daemon/restorepointd demo --emulator $(BUILD)/tests/emulator/azure-emulator --demo-dir config/examples/demo
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

@@ -5,10 +5,12 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
 #include "daemon/commands/calendar_command.hpp"
+#include "daemon/commands/demo_command.hpp"
 #include "daemon/commands/plan_command.hpp"
 #include "daemon/commands/retention_command.hpp"
 #include "daemon/commands/status_command.hpp"
@@ -112,6 +114,14 @@ int main(int argc, char** argv) {
   rpd::RetentionOptions retention_options;
   add_retention_rule_options(*retention, retention_options);
 
+  auto* demo = app.add_subcommand("demo", "the whole lifecycle in about a minute against the bundled Azure emulator");
+  rpd::DemoOptions demo_options;
+  demo_options.emulator = "/usr/lib/restorepointd/azure-emulator";
+  demo_options.demo_directory = "/usr/share/doc/restorepointd/examples/demo";
+  demo->add_option("--emulator", demo_options.emulator, "the azure-emulator binary")->capture_default_str();
+  demo->add_option("--demo-dir", demo_options.demo_directory, "the demo's fixture and policies")->capture_default_str();
+  demo->add_option("--seconds", demo_options.seconds, "how long the daemon runs")->capture_default_str()->check(CLI::Range(5, 3600));
+
   std::string database;
   auto* status = app.add_subcommand("status", "per policy and VM: last good point, next run, points kept, copies, errors");
   rpd::StatusOptions status_options;
@@ -147,6 +157,12 @@ int main(int argc, char** argv) {
   if (*plan) return run_plan(config_path, plan_options);
   if (*calendar) return rpd::run_calendar(calendar_options, now(), std::cout, std::cerr);
   if (*retention) return rpd::run_retention(retention_options, std::cin, std::cout, std::cerr);
+  if (*demo) {
+    std::error_code error;
+    demo_options.restorepointd = std::filesystem::read_symlink("/proc/self/exe", error).string();
+    if (error) demo_options.restorepointd = argv[0];
+    return rpd::run_demo(demo_options, std::cout, std::cerr);
+  }
   if (*status) {
     const auto path = database_path(config_path, database, "status");
     if (!path) return 1;
