@@ -26,7 +26,9 @@ class [[nodiscard]] Result {
 
   const T& value() const& { return checked_value(); }
   T& value() & { return const_cast<T&>(checked_value()); }
-  T&& value() && { return std::move(const_cast<T&>(checked_value())); }
+  // By value, not T&&: `for (auto& x : f().value())` then keeps the vector alive for the loop, where a
+  // reference into the temporary Result would dangle.
+  T value() && { return std::move(const_cast<T&>(checked_value())); }
   const T& operator*() const& { return value(); }
   const T* operator->() const { return &value(); }
 

@@ -114,6 +114,10 @@ std::vector<std::string> Reconciler::notes() const {
 asio::awaitable<Instant> Reconciler::step() {
   ++stats_.steps;
   executor_ = co_await asio::this_coro::executor;
+  if (!resumed_) {
+    resumed_ = true;
+    co_await resume_interrupted_jobs();
+  }
   const Instant now = floor_now(clock_);
   if (!inventory_at_ || now >= *inventory_at_ + options_.inventory_every) co_await take_inventory_now(now);
 
@@ -141,6 +145,57 @@ asio::awaitable<Instant> Reconciler::step() {
     for (const auto& [action, at] : tracked.retry_after) earliest(next, at);
   }
   co_return *next;
+}
+
+asio::awaitable<void> Reconciler::resume_interrupted_jobs() {
+  auto jobs = state_.running_jobs();
+  if (!jobs) co_return;
+  for (const store::JobRecord& job : *jobs) {
+    const bool creates = job.action == "create" || job.action == "copy";
+    const bool deletes = job.action == "delete" || job.action == "delete-copy";
+    store::JobOutcome outcome{store::JobState::succeeded, std::nullopt, "", "resumed after a restart: succeeded", ""};
+    if (job.operation && (creates || deletes)) {
+      const auto method = azure::poll_method_from(job.operation->method);
+      azure::OperationHandle handle{method.value_or(azure::PollMethod::azure_async_operation), job.operation->url,
+                                    job.operation->resource, job.operation->is_delete};
+      std::optional<azure::OperationFailure> failure;
+      if (creates) {
+        Result<azure::RestorePoint, azure::OperationFailure> made =
+            co_await compute_.finish_create_restore_point(handle, std::chrono::seconds(0));
+        if (!made) failure = made.error();
+      } else {
+        Result<azure::Deleted, azure::OperationFailure> deleted = co_await compute_.finish_delete(handle, std::chrono::seconds(0));
+        if (!deleted) failure = deleted.error();
+      }
+      if (failure) {
+        outcome = failure_outcome(failure->error);
+        outcome.message = "resumed after a restart: " + failure->describe();
+        if (failure->outcome_known() && creates) (void)state_.set_point_state(job.target, store::PointState::failed, floor_now(clock_));
+      } else if (deletes) {
+        (void)state_.forget_point(job.target);
+      }
+    } else if (creates) {
+      // Killed before Azure answered the PUT: did it arrive?
+      Result<azure::RestorePoint, azure::ArmError> point = co_await compute_.get_restore_point(job.target, false);
+      if (!point && point.error().http_status == 404) {
+        auto known = state_.point(job.target);
+        if (known && *known && job.action == "create") {
+          (void)state_.set_schedule_state(job.policy, job.vm_id, (*known)->slot - std::chrono::seconds(1), std::nullopt);
+        }
+        (void)state_.forget_point(job.target);
+        outcome = {store::JobState::failed, std::nullopt, "Interrupted",
+                   "interrupted by a restart before Azure had the request: planned again", ""};
+      } else if (!point) {
+        outcome = failure_outcome(point.error());
+        outcome.message = "resumed after a restart: " + point.error().describe();
+      } else {
+        outcome.message = "resumed after a restart: Azure has the point";
+      }
+    } else {
+      outcome.message = "interrupted by a restart: Azure's state is read again";
+    }
+    (void)state_.finish_job(job.id, outcome, floor_now(clock_));
+  }
 }
 
 asio::awaitable<void> Reconciler::take_inventory_now(Instant now) {

@@ -4,6 +4,10 @@
 // or whose time has come, ask the planner, and start its actions within the limits. Actions run as
 // coroutines of their own on the same io_context; when one ends, its VM is observed again on the next step.
 //
+// The first step settles the jobs a previous run left running (it was killed): a long-running operation is
+// followed to its end from its stored handle; a create that has none is looked up in Azure, and when Azure
+// never got it its slot is given back, so that it is planned again.
+//
 // Limits: at most max_in_flight actions at once; one create per VM (the planner's rule); a failed action
 // waits before it is tried again (1 min, doubling to 1 h), and its error stays in vm_status.last_error.
 
@@ -83,6 +87,7 @@ class Reconciler {
     std::vector<std::string> notes;
   };
 
+  boost::asio::awaitable<void> resume_interrupted_jobs();
   boost::asio::awaitable<void> take_inventory_now(Instant now);
   boost::asio::awaitable<void> reconcile_vm(std::string key, Instant now);
   void start(TrackedVm& tracked, const std::string& key, const Action& action);
@@ -97,6 +102,7 @@ class Reconciler {
   std::vector<std::string> inventory_notes_;  // targets that could not be read at the last inventory
   boost::asio::any_io_executor executor_;     // where actions run: the step's own
   bool stopping_ = false;
+  bool resumed_ = false;  // the jobs a previous run left running have been settled
   ReconcilerStats stats_;
 };
 

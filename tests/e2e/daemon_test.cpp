@@ -147,6 +147,17 @@ class DaemonTest : public ::testing::Test {
     return out;
   }
 
+  long requests_seen() {
+    emulator::HttpsTestClient admin(emulator_->ca_pem(), emulator_->https_port());
+    return static_cast<long>(boost::json::parse(admin.request("GET", "/_emulator/requests", "").body).at("requests").as_array().size());
+  }
+
+  void kill_daemon() {
+    ::kill(daemon_, SIGKILL);
+    ::waitpid(daemon_, nullptr, 0);
+    daemon_ = -1;
+  }
+
   std::unique_ptr<emulator::EmulatorProcess> emulator_;
   std::string directory_;
   pid_t daemon_ = -1;
@@ -186,6 +197,34 @@ TEST_F(DaemonTest, ADeletedDatabaseIsRebuiltFromAzureWithoutASecondPointForASlot
   for (const auto& [collection, names] : points_in_azure()) {
     const std::set<std::string> unique(names.begin(), names.end());
     EXPECT_EQ(unique.size(), names.size()) << collection << ": a slot has two points";
+  }
+}
+
+TEST_F(DaemonTest, KilledAtManyMomentsItNeitherLosesNorRepeatsAPoint) {
+  // Kill -9 after the 1st, 2nd, ... 12th request of each run: during inventories, PUTs, polls and deletes.
+  for (int round = 1; round <= 12; ++round) {
+    const long before = requests_seen();
+    start_daemon();
+    ASSERT_TRUE(eventually([&] { return requests_seen() >= before + round; }, 30s)) << read_file(directory_ + "/daemon.log");
+    kill_daemon();
+  }
+  start_daemon();
+  ASSERT_TRUE(eventually([&] { return every_vm_has(3); }, 90s)) << read_file(directory_ + "/daemon.log");
+  ASSERT_EQ(stop_daemon(), 0);
+
+  auto state = store::StateStore::open_read_only(directory_ + "/state.db");
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state.value().integrity_check().value(), "ok");
+  EXPECT_TRUE(state.value().running_jobs()->empty()) << "every interrupted job was settled";
+  std::set<std::string> known;
+  for (const auto& vm : state.value().all_vms().value()) {
+    for (const auto& point : state.value().points(vm.policy, vm.vm_id).value()) known.insert(point.name + " " + vm.vm_name);
+  }
+  for (const auto& [collection, names] : points_in_azure()) {
+    const std::set<std::string> unique(names.begin(), names.end());
+    EXPECT_EQ(unique.size(), names.size()) << collection;
+    const std::string vm = collection.substr(4, 5);  // rpc-web01-web
+    for (const std::string& name : names) EXPECT_TRUE(known.contains(name + " " + vm)) << name << " in " << collection << " is not in the database";
   }
 }
 
