@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
 #include <memory>
+#include <optional>
 
 #include "daemon/azure/azure_connection.hpp"
 #include "daemon/reconciler/reconciler.hpp"
@@ -34,13 +35,25 @@ struct Daemon {
   ScaledClock& clock;
   reconciler::Reconciler& reconciler;
   azure::HttpClient& http;
+  store::StateStore& state;
   SystemdNotifier notifier;
   RunOptions options;
   std::shared_ptr<const Configuration> configuration;
   asio::steady_timer wake;
   bool stopping = false;
   bool reload_requested = false;
+  std::optional<Instant> trimmed_at;
 };
+
+// The job log keeps state.keep_job_log; trimmed once an hour.
+void trim_job_log(Daemon& daemon) {
+  const Instant now = std::chrono::floor<std::chrono::seconds>(daemon.clock.now());
+  if (daemon.trimmed_at && now < *daemon.trimmed_at + std::chrono::hours(1)) return;
+  daemon.trimmed_at = now;
+  const auto trimmed = daemon.state.trim_job_log(now - daemon.configuration->settings.state.keep_job_log);
+  if (!trimmed) spdlog::warn("{}", trimmed.error().message);
+  else if (*trimmed > 0) spdlog::info("job log: {} lines older than {} removed", *trimmed, format_utc(now - daemon.configuration->settings.state.keep_job_log));
+}
 
 std::string summary(const Daemon& daemon) {
   const auto& stats = daemon.reconciler.stats();
@@ -102,6 +115,7 @@ asio::awaitable<void> daemon_loop(Daemon* daemon) {
   while (!daemon->stopping) {
     if (daemon->reload_requested) reload(*daemon);
     const Instant next = co_await daemon->reconciler.step();
+    trim_job_log(*daemon);
     for (const std::string& note : daemon->reconciler.notes()) spdlog::warn("{}", note);
     if (!ready) {
       daemon->notifier.ready(summary(*daemon));
@@ -175,7 +189,8 @@ int run_daemon(RunOptions options) {
   reconciler::Reconciler reconciler(compute, state.value(), clock, reconciler_options);
   reconciler.set_policies(loaded.configuration->policies);
 
-  Daemon daemon{io, clock, reconciler, *connection->http, {}, options, loaded.configuration, asio::steady_timer(io), false, false};
+  Daemon daemon{io,      clock, reconciler, *connection->http, state.value(), {}, options, loaded.configuration,
+                asio::steady_timer(io), false, false, std::nullopt};
   reconciler.on_action_ended = [&daemon](const std::string& policy, const std::string& vm,
                                          const Action& action, bool succeeded) {
     const std::string what = std::string(to_string(action.kind)) + (action.point_name.empty() ? "" : " " + action.point_name) +

@@ -21,6 +21,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/policy.hpp"
 #include "daemon/store/state_store.hpp"
 #include "tests/emulator/emulator_process.hpp"
 #include "tests/emulator/server/test_client.hpp"
@@ -226,6 +227,54 @@ TEST_F(DaemonTest, KilledAtManyMomentsItNeitherLosesNorRepeatsAPoint) {
     const std::string vm = collection.substr(4, 5);  // rpc-web01-web
     for (const std::string& name : names) EXPECT_TRUE(known.contains(name + " " + vm)) << name << " in " << collection << " is not in the database";
   }
+}
+
+TEST_F(DaemonTest, SigtermDuringCreatesLetsThemFinish) {
+  // Slow creates: each poll of an operation takes 2 s of real time.
+  emulator::HttpsTestClient admin(emulator_->ca_pem(), emulator_->https_port());
+  admin.request("POST", "/_emulator/faults", R"({"path_contains":"/operations/","delivery":"slow","delay_ms":2000})");
+  start_daemon();
+  const auto creates_sent = [&] {
+    const auto log = boost::json::parse(admin.request("GET", "/_emulator/requests", "").body);
+    for (const auto& entry : log.at("requests").as_array()) {
+      if (entry.at("method").as_string() == "PUT" && std::string(entry.at("path").as_string()).find("/restorePoints/") != std::string::npos) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(eventually(creates_sent, 60s)) << read_file(directory_ + "/daemon.log");
+  EXPECT_EQ(stop_daemon(), 0) << read_file(directory_ + "/daemon.log");
+  auto state = store::StateStore::open_read_only(directory_ + "/state.db");
+  ASSERT_TRUE(state.ok());
+  EXPECT_TRUE(state.value().running_jobs()->empty()) << "the creates under way finished before the exit";
+  EXPECT_TRUE(every_vm_has(1));
+}
+
+TEST_F(DaemonTest, UnderInjectedFaultsEverySlotEndsWithExactlyOnePointPerVm) {
+  emulator::HttpsTestClient admin(emulator_->ca_pem(), emulator_->https_port());
+  admin.request("POST", "/_emulator/faults", R"({"probability":0.10,"status":503,"code":"ServiceUnavailable"})");
+  admin.request("POST", "/_emulator/faults", R"({"probability":0.05,"status":429,"code":"TooManyRequests","retry_after_seconds":2})");
+  admin.request("POST", "/_emulator/faults", R"({"probability":0.02,"delivery":"reset"})");
+  start_daemon();
+  // Four 2-hour slots pass in 48 s; the last three of each VM's are kept.
+  ASSERT_TRUE(eventually([&] { return every_vm_has(3); }, 120s)) << read_file(directory_ + "/daemon.log");
+  ASSERT_EQ(stop_daemon(), 0);
+  admin.request("DELETE", "/_emulator/faults", "");
+  std::map<std::int64_t, int> statuses;
+  const auto log = boost::json::parse(admin.request("GET", "/_emulator/requests", "").body);
+  for (const auto& entry : log.at("requests").as_array()) ++statuses[entry.at("status").to_number<std::int64_t>()];
+  EXPECT_GT(statuses[503], 0) << "the faults were injected";
+  EXPECT_GT(statuses[429], 0);
+
+  for (const auto& [collection, names] : points_in_azure()) {
+    const std::set<std::string> unique(names.begin(), names.end());
+    EXPECT_EQ(unique.size(), names.size()) << collection << ": a slot has two points";
+    // The points kept are consecutive slots: none was lost to a fault.
+    std::vector<Instant> slots;
+    for (const std::string& name : unique) slots.push_back(slot_of_restore_point("web", name).value());
+    std::sort(slots.begin(), slots.end());
+    for (std::size_t i = 1; i < slots.size(); ++i) EXPECT_EQ(slots[i] - slots[i - 1], std::chrono::seconds(2h)) << collection;
+  }
+  EXPECT_NE(read_file(directory_ + "/daemon.log").find("succeeded"), std::string::npos);
 }
 
 }  // namespace
