@@ -4,14 +4,10 @@
 
 #include <sstream>
 
+#include "tests/cli/command_run.hpp"
+
 namespace rpd {
 namespace {
-
-struct CommandRun {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
 
 // Runs the command as if it were 2026-11-25T10:30:00Z.
 CommandRun calendar(std::string expression, int count = 5, std::string timezone = "UTC",

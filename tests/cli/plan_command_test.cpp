@@ -9,17 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/cli/command_run.hpp"
+
 namespace rpd {
 namespace {
 
 using namespace std::chrono_literals;
 using Lines = std::vector<std::string>;
-
-struct CommandRun {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
 
 Instant at(std::string_view text) { return parse_timestamp(text).value(); }
 

@@ -4,14 +4,10 @@
 
 #include <sstream>
 
+#include "tests/cli/command_run.hpp"
+
 namespace rpd {
 namespace {
-
-struct CommandRun {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
 
 CommandRun retention(RetentionOptions options, const std::string& input) {
   std::istringstream in(input);

@@ -12,14 +12,10 @@
 
 #include "daemon/store/state_store.hpp"
 
+#include "tests/cli/command_run.hpp"
+
 namespace rpd {
 namespace {
-
-struct CommandRun {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
 
 Instant at(std::string_view text) { return parse_timestamp(text).value(); }
 

@@ -6,14 +6,10 @@
 
 #include "tests/config/config_test_support.hpp"
 
+#include "tests/cli/command_run.hpp"
+
 namespace rpd {
 namespace {
-
-struct CommandRun {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
 
 class ValidateCommandTest : public ::testing::Test {
  protected:
