@@ -11,11 +11,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
+#include <functional>
 #include <memory>
 #include <optional>
 
 #include "daemon/azure/azure_connection.hpp"
 #include "daemon/reconciler/reconciler.hpp"
+#include "daemon/service/metrics.hpp"
+#include "daemon/service/metrics_server.hpp"
 #include "daemon/service/scaled_clock.hpp"
 #include "daemon/service/systemd_notifier.hpp"
 #include "daemon/store/state_store.hpp"
@@ -43,6 +46,8 @@ struct Daemon {
   bool stopping = false;
   bool reload_requested = false;
   std::optional<Instant> trimmed_at;
+  DaemonCounters counters;
+  std::optional<asio::ip::tcp::acceptor> metrics;
 };
 
 // The job log keeps state.keep_job_log; trimmed once an hour.
@@ -79,12 +84,14 @@ void reload(Daemon& daemon) {
   if (!loaded.ok()) {
     spdlog::error("reload: {} has {} errors: keeping the running configuration", daemon.options.config_path,
                   loaded.error_count());
+    ++daemon.counters.reloads_refused;
   } else if (loaded.configuration->content_hash == daemon.configuration->content_hash) {
     spdlog::info("reload: nothing changed");
   } else {
     daemon.configuration = loaded.configuration;
     daemon.reconciler.set_policies(daemon.configuration->policies);
     spdlog::info("reload: {} policies applied", daemon.configuration->policies.size());
+    ++daemon.counters.reloads_applied;
   }
   daemon.notifier.ready(summary(daemon));
 }
@@ -140,6 +147,10 @@ asio::awaitable<void> daemon_loop(Daemon* daemon) {
     spdlog::warn("stopping with {} actions under way: they are resumed at the next start", left);
   }
   daemon->http.close_idle();
+  if (daemon->metrics) {
+    boost::system::error_code ignored;
+    daemon->metrics->close(ignored);
+  }
   spdlog::info("stopped: {}", summary(*daemon));
   daemon->io.stop();
 }
@@ -190,15 +201,41 @@ int run_daemon(RunOptions options) {
   reconciler.set_policies(loaded.configuration->policies);
 
   Daemon daemon{io,      clock, reconciler, *connection->http, state.value(), {}, options, loaded.configuration,
-                asio::steady_timer(io), false, false, std::nullopt};
+                asio::steady_timer(io), false, false, std::nullopt, {}, std::nullopt};
   reconciler.on_action_ended = [&daemon](const std::string& policy, const std::string& vm,
                                          const Action& action, bool succeeded) {
     const std::string what = std::string(to_string(action.kind)) + (action.point_name.empty() ? "" : " " + action.point_name) +
                              (action.region.empty() ? "" : (action.kind == ActionKind::delete_copy ? " in " : " to ") + action.region);
+    ++daemon.counters.actions[{policy, std::string(to_string(action.kind)), succeeded ? "succeeded" : "failed"}];
     if (succeeded) spdlog::info("policy {} VM {}: {} succeeded ({})", policy, vm, what, action.reason);
     else spdlog::warn("policy {} VM {}: {} failed: see restorepointd jobs --failed", policy, vm, what);
     daemon.wake.cancel();
   };
+  std::function<std::string()> render = [&daemon, &connection, &state, &clock] {
+    auto rows = state.value().vm_status();
+    return render_metrics(daemon.counters, daemon.reconciler.stats(), connection->arm->stats(),
+                          rows ? std::move(rows).value() : std::vector<store::VmStatusRow>{},
+                          std::chrono::floor<std::chrono::seconds>(clock.now()));
+  };
+  if (settings.metrics.listen) {
+    const auto endpoint = parse_listen_address(*settings.metrics.listen);
+    if (!endpoint) {
+      spdlog::error("{}", endpoint.error().message);
+      return 1;
+    }
+    boost::system::error_code error;
+    daemon.metrics.emplace(io);
+    daemon.metrics->open(endpoint->protocol(), error);
+    if (!error) daemon.metrics->set_option(asio::socket_base::reuse_address(true), error);
+    if (!error) daemon.metrics->bind(*endpoint, error);
+    if (!error) daemon.metrics->listen(asio::socket_base::max_listen_connections, error);
+    if (error) {
+      spdlog::error("metrics.listen {}: {}", *settings.metrics.listen, error.message());
+      return 1;
+    }
+    spdlog::info("metrics at http://{}/metrics", *settings.metrics.listen);
+    asio::co_spawn(io, serve_metrics(*daemon.metrics, render), asio::detached);
+  }
   asio::signal_set signals(io, SIGHUP, SIGTERM, SIGINT);
   signals.async_wait([&daemon, &signals](const boost::system::error_code& e, int n) { on_signal(&daemon, &signals, e, n); });
   asio::co_spawn(io, daemon_loop(&daemon), asio::detached);

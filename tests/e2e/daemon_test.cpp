@@ -4,7 +4,10 @@
 // rebuilt from Azure without a second point for any slot.
 
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -53,6 +56,39 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
+// A port nothing listens on now (the kernel's choice for a socket bound to port 0).
+unsigned short free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t size = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+// One plain HTTP GET on loopback: the whole answer, or "" when nothing answers.
+std::string http_get(unsigned short port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return "";
+  }
+  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  if (::write(fd, request.data(), request.size()) < 0) return "";
+  std::string answer;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) answer.append(buffer, static_cast<std::size_t>(n));
+  ::close(fd);
+  return answer;
+}
+
 class DaemonTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -77,7 +113,9 @@ class DaemonTest : public ::testing::Test {
            "  ca_file: " << directory_ << "/ca.pem\n"
            "state:\n"
            "  database: " << directory_ << "/state.db\n"
-           "policies: policies.d\n";
+           "policies: policies.d\n"
+           "metrics:\n"
+           "  listen: 127.0.0.1:" << metrics_port_ << "\n";
     std::ofstream(directory_ + "/policies.d/web.yaml")
         << "name: web\n"
            "targets:\n"
@@ -162,6 +200,7 @@ class DaemonTest : public ::testing::Test {
   std::unique_ptr<emulator::EmulatorProcess> emulator_;
   std::string directory_;
   pid_t daemon_ = -1;
+  unsigned short metrics_port_ = free_port();
 };
 
 TEST_F(DaemonTest, MakesPointsKeepsThePolicyOnABrokenReloadAndStopsCleanly) {
@@ -176,6 +215,13 @@ TEST_F(DaemonTest, MakesPointsKeepsThePolicyOnABrokenReloadAndStopsCleanly) {
   ASSERT_TRUE(eventually([&] { return status()[0].points_kept > kept || status()[0].points_kept == 3; }, 60s))
       << "the old policy goes on";
   EXPECT_EQ(::kill(daemon_, 0), 0) << "still running";
+
+  const std::string metrics = http_get(metrics_port_, "/metrics");
+  EXPECT_TRUE(metrics.starts_with("HTTP/1.1 200 OK")) << metrics;
+  EXPECT_NE(metrics.find("restorepointd_actions_total{policy=\"web\",action=\"create\",result=\"succeeded\"}"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("restorepointd_reloads_total{result=\"refused\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("restorepointd_points_kept{policy=\"web\",vm=\"web01\"}"), std::string::npos) << metrics;
+  EXPECT_TRUE(http_get(metrics_port_, "/other").starts_with("HTTP/1.1 404"));
 
   EXPECT_EQ(stop_daemon(), 0) << read_file(directory_ + "/daemon.log");
   const std::string log = read_file(directory_ + "/daemon.log");
