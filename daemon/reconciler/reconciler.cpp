@@ -314,6 +314,15 @@ asio::awaitable<void> Reconciler::reconcile_vm(std::string key, Instant now) {
     if (tracked.running.contains(key_text)) continue;
     if (const auto retry = tracked.retry_after.find(key_text); retry != tracked.retry_after.end() && now < retry->second) continue;
     if (stopping_) continue;
+    if (action.kind == ActionKind::create_point) {
+      // Azure's quota of creates per VM per hour: the create waits until the oldest of the hour is an hour old.
+      auto& started = creates_started_[to_lower(vm.id)];
+      std::erase_if(started, [&](Instant at) { return at + std::chrono::hours(1) <= now; });
+      if (static_cast<int>(started.size()) >= options_.creates_per_vm_per_hour) {
+        tracked.retry_after[key_text] = started.front() + std::chrono::hours(1);
+        continue;
+      }
+    }
     if (stats_.in_flight >= options_.max_in_flight) {
       tracked.blocked = true;  // planned again once a place is free
       continue;
@@ -327,6 +336,7 @@ void Reconciler::start(TrackedVm& tracked, const std::string& key, const Action&
   const auto failures = tracked.failures.find(key_text);
   const int attempt = failures == tracked.failures.end() ? 1 : failures->second + 1;
   tracked.running.emplace(key_text, action);
+  if (action.kind == ActionKind::create_point) creates_started_[to_lower(tracked.vm.id)].push_back(floor_now(clock_));
   ++stats_.in_flight;
   ++stats_.actions_started;
   asio::co_spawn(executor_, run_action(this, &compute_, &state_, &clock_, *tracked.policy, tracked.vm, action, attempt, key, key_text),

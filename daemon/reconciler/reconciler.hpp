@@ -8,7 +8,8 @@
 // followed to its end from its stored handle; a create that has none is looked up in Azure, and when Azure
 // never got it its slot is given back, so that it is planned again.
 //
-// Limits: at most max_in_flight actions at once; one create per VM (the planner's rule); a failed action
+// Limits: at most max_in_flight actions at once; one create per VM (the planner's rule) and at most
+// creates_per_vm_per_hour creates on a VM in any hour, whatever the policies (counted since the start); a failed action
 // waits before it is tried again (1 min, doubling to 1 h), and its error stays in vm_status.last_error.
 
 #include <boost/asio/any_io_executor.hpp>
@@ -30,6 +31,7 @@ namespace rpd::reconciler {
 
 struct ReconcilerOptions {
   int max_in_flight = 64;
+  int creates_per_vm_per_hour = 3;  // azure.quotas: Azure answers 429 beyond it; counted across policies
   std::chrono::seconds inventory_every{std::chrono::minutes(10)};  // resource groups gain and lose VMs
   std::chrono::seconds observe_every{std::chrono::minutes(10)};    // points deleted behind the daemon's back
   std::chrono::seconds first_retry{std::chrono::minutes(1)};
@@ -98,6 +100,7 @@ class Reconciler {
   ReconcilerOptions options_;
   std::vector<Policy> policies_;
   std::map<std::string, TrackedVm> vms_;  // by "<policy> <vm id in lower case>"
+  std::map<std::string, std::vector<Instant>> creates_started_;  // VM id (lower case) -> creates of the last hour
   std::optional<Instant> inventory_at_;
   std::vector<std::string> inventory_notes_;  // targets that could not be read at the last inventory
   boost::asio::any_io_executor executor_;     // where actions run: the step's own

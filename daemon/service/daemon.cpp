@@ -197,6 +197,7 @@ int run_daemon(RunOptions options) {
   azure::ComputeClient compute(*connection->arm);
   reconciler::ReconcilerOptions reconciler_options;
   reconciler_options.max_in_flight = settings.limits.max_in_flight;
+  reconciler_options.creates_per_vm_per_hour = settings.azure.quotas.creates_per_vm_per_hour;
   reconciler::Reconciler reconciler(compute, state.value(), clock, reconciler_options);
   reconciler.set_policies(loaded.configuration->policies);
 

@@ -150,5 +150,30 @@ TEST_F(ReconcilerTest, AFailedActionWaitsBeforeItIsTriedAgain) {
   EXPECT_EQ(reconciler_->stats().actions_succeeded, 2);
 }
 
+TEST_F(ReconcilerTest, CreatesOnAVmStayWithinTheQuotaPerHour) {
+  ReconcilerOptions options;
+  options.creates_per_vm_per_hour = 1;
+  reconciler_ = std::make_unique<Reconciler>(*compute_, *state_, clock_, options);
+  policy_name_ = "quota";
+  Policy policy = daily_tagged(policy_name_);
+  policy.schedule.schedule = Schedule::every(20min).value();
+  policy.retention = {};
+  policy.targets.resource_groups.clear();
+  policy.targets.vms = {parse_vm_id(vm_id("web01")).value()};
+  reconciler_->set_policies({policy});
+  const auto creates = [&] {
+    const auto rows = state_->job_log({}).value();
+    return std::count_if(rows.begin(), rows.end(), [](const auto& r) { return r.action == "create" && r.state == store::JobState::running; });
+  };
+  pass(1s);  // the collection
+  pass(1s);  // the slot due at once
+  ASSERT_EQ(creates(), 1);
+  for (int i = 0; i < 5; ++i) pass(10min);  // two more slots come due within the hour
+  EXPECT_EQ(creates(), 1) << "the quota holds them";
+  pass(10min);
+  EXPECT_EQ(creates(), 2) << "an hour after the first: the latest slot";
+  EXPECT_EQ(reconciler_->stats().actions_failed, 0);
+}
+
 }  // namespace
 }  // namespace rpd::reconciler
