@@ -53,7 +53,7 @@ std::optional<azure::ConsistencyMode> consistency_mode(std::optional<Consistency
 }
 
 store::JobStart job_start(const Policy& policy, const TargetVm& vm, const Action& action, std::string target, int attempt) {
-  return store::JobStart{policy.name, vm.id, vm.name, std::string(job_action(action.kind)), std::move(target), attempt};
+  return store::JobStart{policy.name, vm.id, vm.name, std::string(to_string(action.kind)), std::move(target), attempt};
 }
 
 // Records the point as Azure describes it at the end of its create.
@@ -153,12 +153,11 @@ asio::awaitable<Result<ActionResult>> create_point(Context context, Policy polic
   std::optional<Instant> handled_before;
   std::optional<Instant> next_run;
   if (!is_copy) {
-    auto vms = context.state.vms(policy.name);
-    if (!vms) co_return vms.error();
-    for (const store::VmRecord& record : *vms) {
-      if (!same_arm_id(record.vm_id, vm.id)) continue;
-      handled_before = record.last_handled_slot;
-      next_run = record.next_run_at;
+    auto record = context.state.vm(policy.name, vm.id);
+    if (!record) co_return record.error();
+    if (*record) {
+      handled_before = (*record)->last_handled_slot;
+      next_run = (*record)->next_run_at;
     }
   }
 
@@ -220,8 +219,6 @@ asio::awaitable<Result<ActionResult>> delete_point(Context context, Policy polic
 }
 
 }  // namespace
-
-std::string_view job_action(ActionKind kind) { return to_string(kind); }
 
 JobOutcome failure_outcome(const ArmError& error) {
   JobOutcome outcome;

@@ -40,8 +40,7 @@ boost::asio::awaitable<Result<ActionResult>> perform(azure::ComputeClient& compu
 // is never excluded (Azure refuses it), and a selector that matches nothing is ignored.
 std::vector<std::string> excluded_disk_ids(const RestorePointSpec& spec, const azure::VirtualMachine& vm);
 
-// The job log's name of an action and the outcome of a failed request.
-std::string_view job_action(ActionKind kind);
+// The outcome of a failed request, for the job log.
 store::JobOutcome failure_outcome(const azure::ArmError& error);
 
 }  // namespace rpd::reconciler

@@ -259,11 +259,7 @@ asio::awaitable<void> Reconciler::reconcile_vm(std::string key, Instant now) {
 
   // What the database knows: the slot handled last, and the copies known complete.
   std::optional<Instant> last_handled;
-  if (auto records = state_.vms(policy.name)) {
-    for (const store::VmRecord& record : *records) {
-      if (same_arm_id(record.vm_id, vm.id)) last_handled = record.last_handled_slot;
-    }
-  }
+  if (auto record = state_.vm(policy.name, vm.id); record && *record) last_handled = (*record)->last_handled_slot;
   std::set<std::string> complete_copies;
   if (auto points = state_.points(policy.name, vm.id)) {
     for (const store::PointRecord& point : *points) {

@@ -518,6 +518,17 @@ Result<std::vector<VmRecord>> StateStore::vms(const std::string& policy) {
   });
 }
 
+Result<std::optional<VmRecord>> StateStore::vm(const std::string& policy, const std::string& vm_id) {
+  return guarded(path_, "reading " + vm_phrase(policy, vm_id), [&] {
+    SQLite::Statement select(db_, "SELECT * FROM policy_vms WHERE policy = :policy AND vm_id = :vm_id");
+    select.bind(":policy", policy);
+    select.bind(":vm_id", vm_id);
+    std::optional<VmRecord> found;
+    if (select.executeStep()) found = vm_from(select);
+    return found;
+  });
+}
+
 Result<std::vector<VmRecord>> StateStore::all_vms() {
   return guarded(path_, "reading the VMs", [&] {
     SQLite::Statement select(db_, "SELECT * FROM policy_vms ORDER BY policy, vm_name, vm_id");

@@ -217,6 +217,7 @@ class StateStore {
   // present = 0, missing_since = now unless already set, last_error "VM not found since <missing_since>".
   Result<Done> mark_vm_missing(const std::string& policy, const std::string& vm_id, Instant now);
   Result<std::vector<VmRecord>> vms(const std::string& policy);  // by name
+  Result<std::optional<VmRecord>> vm(const std::string& policy, const std::string& vm_id);  // one, by its key
   Result<std::vector<VmRecord>> all_vms();                       // by policy, then name
   Result<Done> set_schedule_state(const std::string& policy, const std::string& vm_id,
                                   std::optional<Instant> last_handled_slot, std::optional<Instant> next_run_at);

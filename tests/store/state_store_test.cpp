@@ -1,5 +1,7 @@
 #include "daemon/store/state_store.hpp"
 
+#include "core/arm_id.hpp"
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
@@ -307,6 +309,18 @@ TEST_F(StateStoreTest, AReadOnlyStoreReadsButNeverWrites) {
 }
 
 // The intent and the outcome.
+
+TEST_F(StateStoreTest, OneVmIsReadByItsKeyInAnyCase) {
+  StateStore store = open_store();
+  const Instant seen = parse_timestamp("2026-12-04T08:00:00Z").value();
+  ASSERT_TRUE(store.upsert_vm(vm_record("sql", "sql01", seen)).ok());
+  const auto found = store.vm("sql", to_lower(vm_id("sql01")));
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->vm_name, "sql01");
+  EXPECT_FALSE(store.vm("web", vm_id("sql01"))->has_value()) << "another policy's";
+  EXPECT_FALSE(store.vm("sql", vm_id("sql02"))->has_value());
+}
 
 TEST_F(StateStoreTest, ACreateStartedBeforeACrashIsFoundAfterTheRestart) {
   const PointRecord creating = local_point("web", "web01", "2026-11-25T10:00:00Z", PointState::creating);
