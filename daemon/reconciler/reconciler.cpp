@@ -129,7 +129,7 @@ asio::awaitable<Instant> Reconciler::step() {
     const TrackedVm& tracked = found->second;
     const bool retry_due = std::any_of(tracked.retry_after.begin(), tracked.retry_after.end(),
                                        [&](const auto& retry) { return now >= retry.second; });
-    const bool unblocked = tracked.blocked && stats_.in_flight < options_.max_in_flight;
+    const bool unblocked = tracked.blocked && has_free_place(tracked);
     const bool due = tracked.dirty || unblocked || !tracked.observed || now >= tracked.observed_at + options_.observe_every ||
                      (tracked.wake && now >= *tracked.wake) || retry_due;
     if (due) co_await reconcile_vm(key, now);
@@ -139,7 +139,7 @@ asio::awaitable<Instant> Reconciler::step() {
   for (const auto& [key, tracked] : vms_) {
     if (tracked.policy == nullptr || !tracked.present) continue;
     // A VM whose action ended meanwhile, or one that waits for a free place that is now free: at once.
-    if (tracked.dirty || (tracked.blocked && stats_.in_flight < options_.max_in_flight)) earliest(next, now);
+    if (tracked.dirty || (tracked.blocked && has_free_place(tracked))) earliest(next, now);
     earliest(next, tracked.wake);
     earliest(next, tracked.observed_at + options_.observe_every);
     for (const auto& [action, at] : tracked.retry_after) earliest(next, at);
@@ -297,6 +297,8 @@ asio::awaitable<void> Reconciler::reconcile_vm(std::string key, Instant now) {
   tracked.observed_at = now;
   tracked.dirty = false;
   tracked.blocked = false;
+  tracked.blocked_on_instant_access.clear();
+  tracked.blocked_on_vm_create = false;
 
   const Reconciliation plan = plan_actions(policy, observed, now, options_.planner);
   tracked.wake = plan.next_wake;
@@ -310,29 +312,74 @@ asio::awaitable<void> Reconciler::reconcile_vm(std::string key, Instant now) {
     if (tracked.running.contains(key_text)) continue;
     if (const auto retry = tracked.retry_after.find(key_text); retry != tracked.retry_after.end() && now < retry->second) continue;
     if (stopping_) continue;
-    if (action.kind == ActionKind::create_point) {
-      // Azure's quota of creates per VM per hour: the create waits until the oldest of the hour is an hour old.
-      auto& started = creates_started_[to_lower(vm.id)];
-      std::erase_if(started, [&](Instant at) { return at + std::chrono::hours(1) <= now; });
-      if (static_cast<int>(started.size()) >= options_.creates_per_vm_per_hour) {
-        tracked.retry_after[key_text] = started.front() + std::chrono::hours(1);
-        continue;
-      }
+    if (const auto wait = wait_for_hourly_quota(action, vm, now)) {
+      tracked.retry_after[key_text] = *wait;
+      continue;
     }
     if (stats_.in_flight >= options_.max_in_flight) {
       tracked.blocked = true;  // planned again once a place is free
       continue;
     }
-    start(tracked, key, action);
+    if (action.kind == ActionKind::create_point && vms_creating_.contains(to_lower(vm.id))) {
+      tracked.blocked = true;  // another policy's create on this VM: Azure would refuse this one
+      tracked.blocked_on_vm_create = true;
+      continue;
+    }
+    // A create in a collection with Instant Access on counts against the region's quota while it runs.
+    std::string instant_access_place;
+    if (action.kind == ActionKind::create_point && observed.collection && observed.collection->instant_access.value_or(false)) {
+      const auto id = parse_vm_id(vm.id);
+      instant_access_place = (id ? to_lower(id->subscription) : "") + " " + vm.location;
+      if (instant_access_running_[instant_access_place] >= options_.instant_access_in_flight) {
+        tracked.blocked = true;
+        tracked.blocked_on_instant_access = instant_access_place;
+        continue;
+      }
+    }
+    start(tracked, key, action, instant_access_place);
   }
 }
 
-void Reconciler::start(TrackedVm& tracked, const std::string& key, const Action& action) {
+std::optional<Instant> Reconciler::wait_for_hourly_quota(const Action& action, const TargetVm& vm, Instant now) {
+  std::vector<Instant>* started = nullptr;
+  int quota = 0;
+  if (action.kind == ActionKind::create_point) {
+    started = &creates_started_[to_lower(vm.id)];
+    quota = options_.creates_per_vm_per_hour;
+  } else if (action.kind == ActionKind::copy_point) {
+    started = &copies_started_[to_lower(action.collection_id)];
+    quota = options_.copies_per_collection_per_hour;
+  } else {
+    return std::nullopt;
+  }
+  std::erase_if(*started, [&](Instant at) { return at + std::chrono::hours(1) <= now; });
+  if (static_cast<int>(started->size()) < quota) return std::nullopt;
+  return started->front() + std::chrono::hours(1);  // when the oldest of the hour is an hour old
+}
+
+bool Reconciler::has_free_place(const TrackedVm& tracked) const {
+  if (stats_.in_flight >= options_.max_in_flight) return false;
+  if (tracked.blocked_on_vm_create && vms_creating_.contains(to_lower(tracked.vm.id))) return false;
+  if (tracked.blocked_on_instant_access.empty()) return true;
+  const auto running = instant_access_running_.find(tracked.blocked_on_instant_access);
+  return running == instant_access_running_.end() || running->second < options_.instant_access_in_flight;
+}
+
+void Reconciler::start(TrackedVm& tracked, const std::string& key, const Action& action, const std::string& instant_access_place) {
   const std::string key_text = action_key(action);
   const auto failures = tracked.failures.find(key_text);
   const int attempt = failures == tracked.failures.end() ? 1 : failures->second + 1;
   tracked.running.emplace(key_text, action);
-  if (action.kind == ActionKind::create_point) creates_started_[to_lower(tracked.vm.id)].push_back(floor_now(clock_));
+  const Instant now = floor_now(clock_);
+  if (action.kind == ActionKind::create_point) {
+    creates_started_[to_lower(tracked.vm.id)].push_back(now);
+    vms_creating_.insert(to_lower(tracked.vm.id));
+  }
+  if (action.kind == ActionKind::copy_point) copies_started_[to_lower(action.collection_id)].push_back(now);
+  if (!instant_access_place.empty()) {
+    ++instant_access_running_[instant_access_place];
+    tracked.instant_access_places[key_text] = instant_access_place;
+  }
   ++stats_.in_flight;
   ++stats_.actions_started;
   asio::co_spawn(executor_, run_action(this, &compute_, &state_, &clock_, *tracked.policy, tracked.vm, action, attempt, key, key_text),
@@ -346,8 +393,13 @@ void Reconciler::action_ended(const std::string& vm_key_text, const std::string&
   if (found == vms_.end()) return;
   TrackedVm& tracked = found->second;
   if (const auto ran = tracked.running.find(action_key_text); ran != tracked.running.end()) {
+    if (ran->second.kind == ActionKind::create_point) vms_creating_.erase(to_lower(tracked.vm.id));
     if (on_action_ended) on_action_ended(vm_key_text.substr(0, vm_key_text.find(' ')), tracked.vm.name, ran->second, succeeded);
     tracked.running.erase(ran);
+  }
+  if (const auto place = tracked.instant_access_places.find(action_key_text); place != tracked.instant_access_places.end()) {
+    --instant_access_running_[place->second];
+    tracked.instant_access_places.erase(place);
   }
   tracked.dirty = true;
   if (succeeded) {

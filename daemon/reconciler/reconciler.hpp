@@ -8,9 +8,13 @@
 // followed to its end from its stored handle; a create that has none is looked up in Azure, and when Azure
 // never got it its slot is given back, so that it is planned again.
 //
-// Limits: at most max_in_flight actions at once; one create per VM (the planner's rule) and at most
-// creates_per_vm_per_hour creates on a VM in any hour, whatever the policies (counted since the start); a failed action
-// waits before it is tried again (1 min, doubling to 1 h), and its error stays in vm_status.last_error.
+// Limits: at most max_in_flight actions at once; one create per VM, across policies (Azure refuses a
+// second); Azure's quotas
+// (AZURE.md section 3), counted across policies since the start: creates_per_vm_per_hour creates on a VM
+// and copies_per_collection_per_hour copies into a copy collection in any hour, and instant_access_in_flight
+// creates with Instant Access running at once per subscription and region. An action over a quota waits
+// for it instead of drawing Azure's 429 or 409. A failed action waits before it is tried again (1 min,
+// doubling to 1 h), and its error stays in vm_status.last_error.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -18,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,7 +36,9 @@ namespace rpd::reconciler {
 
 struct ReconcilerOptions {
   int max_in_flight = 64;
-  int creates_per_vm_per_hour = 3;  // azure.quotas: Azure answers 429 beyond it; counted across policies
+  int creates_per_vm_per_hour = 3;          // azure.quotas: Azure answers 429 beyond it
+  int copies_per_collection_per_hour = 3;   // Azure's, per target collection: 429 beyond it
+  int instant_access_in_flight = 50;        // azure.quotas, per subscription and region: 409 beyond it
   std::chrono::seconds inventory_every{std::chrono::minutes(10)};  // resource groups gain and lose VMs
   std::chrono::seconds observe_every{std::chrono::minutes(10)};    // points deleted behind the daemon's back
   std::chrono::seconds first_retry{std::chrono::minutes(1)};
@@ -80,19 +87,25 @@ class Reconciler {
     bool present = true;
     bool dirty = true;                 // observe again before planning
     bool blocked = false;              // an action waits for a free place under max_in_flight
+    std::string blocked_on_instant_access;  // "<subscription> <region>" when its create waits for that quota
+    bool blocked_on_vm_create = false;      // its create waits for another policy's create on the VM
     std::optional<VmObservation> observed;
     Instant observed_at{};
     std::optional<Instant> wake;       // the planner's next_wake
     std::map<std::string, Action> running;       // action key -> the action, while it runs
     std::map<std::string, int> failures;         // action key -> failures in a row
     std::map<std::string, Instant> retry_after;  // action key -> not before
+    std::map<std::string, std::string> instant_access_places;  // running create -> "<subscription> <region>"
     std::vector<std::string> notes;
   };
 
   boost::asio::awaitable<void> resume_interrupted_jobs();
   boost::asio::awaitable<void> take_inventory_now(Instant now);
   boost::asio::awaitable<void> reconcile_vm(std::string key, Instant now);
-  void start(TrackedVm& tracked, const std::string& key, const Action& action);
+  void start(TrackedVm& tracked, const std::string& key, const Action& action, const std::string& instant_access_place);
+  bool has_free_place(const TrackedVm& tracked) const;
+  // When an action over its hourly quota may run; nullopt when it may run now.
+  std::optional<Instant> wait_for_hourly_quota(const Action& action, const TargetVm& vm, Instant now);
 
   azure::ComputeClient& compute_;
   store::StateStore& state_;
@@ -101,6 +114,9 @@ class Reconciler {
   std::vector<Policy> policies_;
   std::map<std::string, TrackedVm> vms_;  // by "<policy> <vm id in lower case>"
   std::map<std::string, std::vector<Instant>> creates_started_;  // VM id (lower case) -> creates of the last hour
+  std::map<std::string, std::vector<Instant>> copies_started_;   // copy collection id (lower case) -> its copies
+  std::map<std::string, int> instant_access_running_;            // "<subscription> <region>" -> creates running
+  std::set<std::string> vms_creating_;                           // VM ids (lower case) with a create running
   std::optional<Instant> inventory_at_;
   std::vector<std::string> inventory_notes_;  // targets that could not be read at the last inventory
   boost::asio::any_io_executor executor_;     // where actions run: the step's own

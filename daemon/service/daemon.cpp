@@ -198,6 +198,7 @@ int run_daemon(RunOptions options) {
   reconciler::ReconcilerOptions reconciler_options;
   reconciler_options.max_in_flight = settings.limits.max_in_flight;
   reconciler_options.creates_per_vm_per_hour = settings.azure.quotas.creates_per_vm_per_hour;
+  reconciler_options.instant_access_in_flight = settings.azure.quotas.instant_access_in_flight;
   reconciler::Reconciler reconciler(compute, state.value(), clock, reconciler_options);
   reconciler.set_policies(loaded.configuration->policies);
 

@@ -60,6 +60,15 @@ class ReconcilerTest : public ReconcilerFixture {
     return out;
   }
 
+  // When each action of a kind started, oldest first, from the job log.
+  std::vector<Instant> started(const std::string& action) {
+    std::vector<Instant> out;
+    for (const auto& row : state_->job_log({}).value()) {
+      if (row.action == action && row.state == store::JobState::running) out.push_back(row.time);
+    }
+    return out;
+  }
+
   static std::string vm_id(const std::string& name) {
     return subscription + "/resourceGroups/prod/providers/Microsoft.Compute/virtualMachines/" + name;
   }
@@ -173,6 +182,71 @@ TEST_F(ReconcilerTest, CreatesOnAVmStayWithinTheQuotaPerHour) {
   pass(10min);
   EXPECT_EQ(creates(), 2) << "an hour after the first: the latest slot";
   EXPECT_EQ(reconciler_->stats().actions_failed, 0);
+}
+
+TEST_F(ReconcilerTest, CopiesIntoACollectionStayWithinTheQuotaPerHour) {
+  ReconcilerOptions options;
+  options.copies_per_collection_per_hour = 1;
+  reconciler_ = std::make_unique<Reconciler>(*compute_, *state_, clock_, options);
+  policy_name_ = "copyquota";
+  Policy policy = daily_tagged(policy_name_);
+  policy.schedule.schedule = Schedule::every(20min).value();
+  policy.retention = {};
+  policy.targets.resource_groups.clear();
+  policy.targets.vms = {parse_vm_id(vm_id("web01")).value()};
+  CopyRule copy;
+  copy.region = "northeurope";
+  copy.resource_group = parse_resource_group_id(subscription + "/resourceGroups/dr").value();
+  policy.copies.push_back(copy);
+  reconciler_->set_policies({policy});
+
+  for (int i = 0; i < 24; ++i) pass(10min);  // four hours: twelve points, each one to copy
+  const auto copies = started("copy");
+  ASSERT_GE(copies.size(), 3u) << "copies go on";
+  EXPECT_LE(copies.size(), 5u) << "one an hour";
+  for (std::size_t i = 1; i < copies.size(); ++i) {
+    EXPECT_GE(copies[i] - copies[i - 1], std::chrono::seconds(1h)) << "copy " << i;
+  }
+  EXPECT_EQ(reconciler_->stats().actions_failed, 0) << "Azure's 429 never drawn";
+}
+
+TEST_F(ReconcilerTest, ACreateWaitsForAnotherPolicysCreateOnTheSameVm) {
+  Policy first = daily_tagged("first");
+  first.targets.resource_groups.clear();
+  first.targets.vms = {parse_vm_id(vm_id("web01")).value()};
+  first.retention = {};
+  Policy second = first;
+  second.name = "second";
+  reconciler_->set_policies({first, second});
+  pass(1s);  // both collections
+  pass(1s);  // one create; the other waits for it
+  EXPECT_EQ(started("create").size(), 1u);
+  pass(1s);  // the first has ended: the second starts
+  EXPECT_EQ(started("create").size(), 2u);
+  EXPECT_EQ(reconciler_->stats().actions_failed, 0) << "Azure never refused a concurrent create";
+}
+
+// Two VMs with Premium SSD v2 data disks in one subscription and region.
+class InstantAccessQuotaTest : public ReconcilerTest {
+ protected:
+  static void SetUpTestSuite() { start_emulator(std::string(RESTOREPOINTD_SOURCE_DIR) + "/tests/reconciler/instant_access_fixture.yaml"); }
+};
+
+TEST_F(InstantAccessQuotaTest, CreatesWithInstantAccessStayWithinTheRegionsQuota) {
+  ReconcilerOptions options;
+  options.instant_access_in_flight = 1;
+  reconciler_ = std::make_unique<Reconciler>(*compute_, *state_, clock_, options);
+  Policy policy = daily_tagged("instant");
+  policy.instant_access.enabled = true;
+  policy.retention = {};
+  reconciler_->set_policies({policy});
+  pass(1s);  // both collections, with Instant Access on
+  pass(1s);  // one create; the other waits for the quota
+  EXPECT_EQ(started("create").size(), 1u);
+  pass(1s);
+  EXPECT_EQ(started("create").size(), 2u);
+  EXPECT_EQ(reconciler_->stats().actions_failed, 0) << "Azure's 409 never drawn";
+  for (const auto& row : state_->vm_status().value()) EXPECT_EQ(row.points_kept, 1) << row.vm;
 }
 
 }  // namespace
