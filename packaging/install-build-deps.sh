@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what restorepointd needs to build and test, from Debian 12 packages only.
 # Idempotent: when every package is already installed it returns without touching apt.
-# Used by `make demo`, `make test` and the package build.
+# Used by `make demo`, `make test` and the package build (lintian, rpm's rpmbuild, systemd-analyze, man and
+# strace check the package and the unit's sandbox).
 set -eu
 
 PACKAGES="
@@ -14,6 +15,7 @@ PACKAGES="
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   python3 python3-jsonschema python3-yaml python3-azure
+  lintian rpm systemd man-db groff-base strace shellcheck
 "
 
 missing=""
