@@ -10,7 +10,7 @@ FUZZ_RUNS  ?= 12000
 FUZZ_SEED  ?= 1
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build build-asan test test-fast test-asan test-fuzz demo format clean
+.PHONY: all deps build build-asan test test-fast test-asan test-fuzz test-package package demo format clean
 
 all: build
 
@@ -47,7 +47,15 @@ test-fuzz: deps
 	  -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $(BUILD_FUZZ)/corpus > $(BUILD_FUZZ)/fuzz.log 2>&1; \
 	  status=$$?; tail -n 8 $(BUILD_FUZZ)/fuzz.log; exit $$status
 
-test: test-fast test-asan test-fuzz
+# The .deb and .rpm from the release build (cpack), in $(BUILD).
+package: build
+	cd $(BUILD) && cpack -G "DEB;RPM"
+
+# The packages' contents, lintian, an install into a throw-away root and the unit's verify and security.
+test-package: package
+	./tests/packaging/check-package.sh $(BUILD) $(CURDIR)
+
+test: test-fast test-package test-asan test-fuzz
 
 # The lifecycle demo: the daemon against the Azure emulator, both sped up, for about a minute.
 demo: build
