@@ -51,9 +51,11 @@ test-fuzz: deps
 package: build
 	cd $(BUILD) && cpack -G "DEB;RPM"
 
-# The packages' contents, lintian, an install into a throw-away root and the unit's verify and security.
+# The packages' contents, lintian, an install into a throw-away root and the unit's verify and security; then
+# the system calls and socket families of `restorepointd run` (as nobody, under strace) against the unit's filters.
 test-package: package
 	./tests/packaging/check-package.sh $(BUILD) $(CURDIR)
+	./tests/packaging/check-syscalls.sh $(BUILD)/daemon/restorepointd $(BUILD)/tests/emulator/azure-emulator config/examples/demo
 
 test: test-fast test-package test-asan test-fuzz
 
