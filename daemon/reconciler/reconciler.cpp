@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <memory>
 #include <boost/asio/this_coro.hpp>
 
 #include "core/arm_id.hpp"
@@ -11,6 +15,17 @@
 #include "daemon/reconciler/observation.hpp"
 
 namespace rpd::reconciler {
+
+// The VMs one step observes, shared by the workers that take them one at a time.
+struct ObservationQueue {
+  explicit ObservationQueue(const boost::asio::any_io_executor& executor) : all_done(executor, boost::asio::steady_timer::time_point::max()) {}
+  std::vector<std::string> keys;
+  std::size_t next = 0;
+  int workers_left = 0;
+  std::exception_ptr failure;
+  boost::asio::steady_timer all_done;  // cancelled by the last worker
+};
+
 namespace {
 
 namespace asio = boost::asio;
@@ -41,7 +56,9 @@ asio::awaitable<void> run_action(Reconciler* reconciler, azure::ComputeClient* c
                                  std::string vm_key_text, std::string action_key_text) {
   Result<ActionResult> result = co_await perform(*compute, *state, *clock, std::move(policy), std::move(vm), std::move(action), attempt);
   const bool succeeded = result && result->outcome.state == store::JobState::succeeded;
-  reconciler->action_ended(vm_key_text, action_key_text, succeeded, floor_now(*clock));
+  const store::JobId job = result ? result->job : 0;
+  std::string message = result ? result->outcome.message : result.error().message;
+  reconciler->action_ended(vm_key_text, action_key_text, succeeded, job, std::move(message), floor_now(*clock));
 }
 
 // The database follows what Azure says of the VM's collections and points: points deleted behind the
@@ -85,6 +102,15 @@ void sync_store(store::StateStore& state, const Policy& policy, const TargetVm& 
   }
 }
 
+// The last worker to end wakes the step.
+struct ObservationWorkerEnded {
+  std::shared_ptr<ObservationQueue> queue;
+  void operator()(std::exception_ptr failure) const {
+    if (failure && !queue->failure) queue->failure = failure;
+    if (--queue->workers_left == 0) queue->all_done.cancel();
+  }
+};
+
 }  // namespace
 
 std::string action_key(const Action& action) {
@@ -99,16 +125,15 @@ Reconciler::Reconciler(azure::ComputeClient& compute, store::StateStore& state, 
 void Reconciler::set_policies(std::vector<Policy> policies) {
   policies_ = std::move(policies);
   inventory_at_.reset();
+  policies_changed_ = true;
   // The tracked VMs point into the old policies: drop them (the running actions keep copies of their own).
   for (auto& [key, tracked] : vms_) tracked.policy = nullptr;
 }
 
-std::vector<std::string> Reconciler::notes() const {
-  std::vector<std::string> all = inventory_notes_;
-  for (const auto& [key, tracked] : vms_) {
-    for (const std::string& note : tracked.notes) all.push_back(note);
-  }
-  return all;
+std::vector<std::string> Reconciler::take_new_notes() {
+  std::vector<std::string> notes = std::move(new_notes_);
+  new_notes_.clear();
+  return notes;
 }
 
 asio::awaitable<Instant> Reconciler::step() {
@@ -121,30 +146,101 @@ asio::awaitable<Instant> Reconciler::step() {
   const Instant now = floor_now(clock_);
   if (!inventory_at_ || now >= *inventory_at_ + options_.inventory_every) co_await take_inventory_now(now);
 
-  std::vector<std::string> keys;
-  for (const auto& [key, tracked] : vms_) keys.push_back(key);
-  for (const std::string& key : keys) {
-    const auto found = vms_.find(key);
-    if (found == vms_.end() || found->second.policy == nullptr || !found->second.present) continue;
-    const TrackedVm& tracked = found->second;
-    const bool retry_due = std::any_of(tracked.retry_after.begin(), tracked.retry_after.end(),
-                                       [&](const auto& retry) { return now >= retry.second; });
-    const bool unblocked = tracked.blocked && has_free_place(tracked);
-    const bool due = tracked.dirty || unblocked || !tracked.observed || now >= tracked.observed_at + options_.observe_every ||
-                     (tracked.wake && now >= *tracked.wake) || retry_due;
-    if (due) co_await reconcile_vm(key, now);
+  // The VMs whose time has come are observed and planned several at once (the client's read rate is the
+  // real bound); the step returns when all of them are planned.
+  auto queue = std::make_shared<ObservationQueue>(executor_);
+  queue->keys = take_due(now);
+  const int workers = std::min<int>(options_.observations_at_once, static_cast<int>(queue->keys.size()));
+  queue->workers_left = workers;
+  for (int i = 0; i < workers; ++i) {
+    asio::co_spawn(executor_, observation_worker(this, queue, now), ObservationWorkerEnded{queue});
   }
+  if (workers > 0) {
+    boost::system::error_code ignored;
+    co_await queue->all_done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  if (queue->failure) std::rethrow_exception(queue->failure);  // a broken invariant, not an Azure error
 
-  std::optional<Instant> next = *inventory_at_ + options_.inventory_every;
-  for (const auto& [key, tracked] : vms_) {
-    if (tracked.policy == nullptr || !tracked.present) continue;
-    // A VM whose action ended meanwhile, or one that waits for a free place that is now free: at once.
-    if (tracked.dirty || (tracked.blocked && has_free_place(tracked))) earliest(next, now);
-    earliest(next, tracked.wake);
-    earliest(next, tracked.observed_at + options_.observe_every);
-    for (const auto& [action, at] : tracked.retry_after) earliest(next, at);
+  co_return next_step(now).value_or(*inventory_at_ + options_.inventory_every);
+}
+
+bool Reconciler::is_due(const TrackedVm& tracked, Instant now) const {
+  if (tracked.policy == nullptr || !tracked.present) return false;
+  const bool retry_due = std::any_of(tracked.retry_after.begin(), tracked.retry_after.end(),
+                                     [&](const auto& retry) { return now >= retry.second; });
+  return tracked.dirty || !tracked.observed || now >= tracked.observed_at + options_.observe_every ||
+         (tracked.wake && now >= *tracked.wake) || retry_due || (tracked.blocked && has_free_place(tracked));
+}
+
+std::vector<std::string> Reconciler::take_due(Instant now) {
+  std::set<std::string> due;
+  const auto take = [&](const std::string& key) {
+    const auto found = vms_.find(key);
+    if (found != vms_.end() && is_due(found->second, now)) due.insert(key);
+  };
+  for (const std::string& key : due_now_) take(key);
+  due_now_.clear();
+  while (!due_at_.empty() && due_at_.begin()->first <= now) {
+    take(due_at_.begin()->second);
+    due_at_.erase(due_at_.begin());
   }
-  co_return *next;
+  int free = options_.max_in_flight - stats_.in_flight;
+  for (std::size_t n = waiting_for_place_.size(); n > 0 && free > 0; --n) {
+    const std::string key = std::move(waiting_for_place_.front());
+    waiting_for_place_.pop_front();
+    const auto found = vms_.find(key);
+    if (found == vms_.end() || !found->second.blocked) {
+      if (found != vms_.end()) found->second.waits_for_place = false;
+      continue;
+    }
+    if (has_free_place(found->second)) {
+      found->second.waits_for_place = false;
+      due.insert(key);
+      --free;
+    } else {
+      waiting_for_place_.push_back(key);  // its own quota is still full
+    }
+  }
+  return {due.begin(), due.end()};
+}
+
+std::optional<Instant> Reconciler::next_step(Instant now) const {
+  std::optional<Instant> next = *inventory_at_ + options_.inventory_every;
+  if (!due_now_.empty()) return now;
+  if (!due_at_.empty()) earliest(next, due_at_.begin()->first);
+  if (stats_.in_flight < options_.max_in_flight) {
+    for (const std::string& key : waiting_for_place_) {
+      const auto found = vms_.find(key);
+      if (found != vms_.end() && found->second.blocked && has_free_place(found->second)) return now;
+    }
+  }
+  return next;
+}
+
+void Reconciler::mark_dirty(const std::string& key, TrackedVm& tracked) {
+  tracked.dirty = true;
+  due_now_.insert(key);
+}
+
+void Reconciler::schedule(const std::string& key, const TrackedVm& tracked) {
+  std::optional<Instant> at = tracked.observed_at + options_.observe_every;
+  earliest(at, tracked.wake);
+  for (const auto& [action, retry] : tracked.retry_after) earliest(at, retry);
+  due_at_.emplace(*at, key);
+}
+
+void Reconciler::wait_for_place(const std::string& key, TrackedVm& tracked) {
+  tracked.blocked = true;
+  if (tracked.waits_for_place) return;
+  tracked.waits_for_place = true;
+  waiting_for_place_.push_back(key);
+}
+
+asio::awaitable<void> Reconciler::observation_worker(Reconciler* self, std::shared_ptr<ObservationQueue> queue, Instant now) {
+  while (queue->next < queue->keys.size()) {
+    const std::string key = queue->keys[queue->next++];
+    co_await self->reconcile_vm(key, now);
+  }
 }
 
 asio::awaitable<void> Reconciler::resume_interrupted_jobs() {
@@ -200,6 +296,7 @@ asio::awaitable<void> Reconciler::resume_interrupted_jobs() {
 
 asio::awaitable<void> Reconciler::take_inventory_now(Instant now) {
   inventory_at_ = now;
+  const std::vector<std::string> notes_before = std::move(inventory_notes_);
   inventory_notes_.clear();
   std::map<std::string, TrackedVm> kept;
   for (const Policy& policy : policies_) {
@@ -251,6 +348,13 @@ asio::awaitable<void> Reconciler::take_inventory_now(Instant now) {
     }
   }
   vms_ = std::move(kept);
+  for (auto& [key, tracked] : vms_) {
+    if (tracked.policy != nullptr && tracked.present && (policies_changed_ || !tracked.observed)) mark_dirty(key, tracked);
+  }
+  policies_changed_ = false;
+  for (const std::string& note : inventory_notes_) {
+    if (std::find(notes_before.begin(), notes_before.end(), note) == notes_before.end()) new_notes_.push_back(note);
+  }
 }
 
 asio::awaitable<void> Reconciler::reconcile_vm(std::string key, Instant now) {
@@ -267,14 +371,18 @@ asio::awaitable<void> Reconciler::reconcile_vm(std::string key, Instant now) {
     }
   }
 
+  const long ended_before = vms_.at(key).actions_ended;
   Result<VmObservation, azure::ArmError> observation = co_await observe_vm(compute_, policy, vm, complete_copies);
   const auto found = vms_.find(key);
   if (found == vms_.end()) co_return;  // a new inventory dropped it meanwhile
   TrackedVm& tracked = found->second;
+  // An action of this VM ended while it was read: what was read may predate it. Read again next step.
+  if (tracked.actions_ended != ended_before) co_return;
   if (!observation) {
     (void)state_.set_last_error(policy.name, vm.id, "observing the VM's restore points: " + observation.error().describe());
     tracked.observed_at = now;
     tracked.dirty = false;
+    schedule(key, tracked);
     co_return;
   }
   VmObservation observed = std::move(observation).value();
@@ -302,6 +410,9 @@ asio::awaitable<void> Reconciler::reconcile_vm(std::string key, Instant now) {
 
   const Reconciliation plan = plan_actions(policy, observed, now, options_.planner);
   tracked.wake = plan.next_wake;
+  for (const std::string& note : plan.notes) {
+    if (std::find(tracked.notes.begin(), tracked.notes.end(), note) == tracked.notes.end()) new_notes_.push_back(note);
+  }
   tracked.notes = plan.notes;
   std::optional<Instant> handled = last_handled;
   if (plan.slot_already_made && (!handled || *plan.slot_already_made > *handled)) handled = plan.slot_already_made;
@@ -317,11 +428,11 @@ asio::awaitable<void> Reconciler::reconcile_vm(std::string key, Instant now) {
       continue;
     }
     if (stats_.in_flight >= options_.max_in_flight) {
-      tracked.blocked = true;  // planned again once a place is free
+      wait_for_place(key, tracked);  // planned again once a place is free
       continue;
     }
     if (action.kind == ActionKind::create_point && vms_creating_.contains(to_lower(vm.id))) {
-      tracked.blocked = true;  // another policy's create on this VM: Azure would refuse this one
+      wait_for_place(key, tracked);  // another policy's create on this VM: Azure would refuse this one
       tracked.blocked_on_vm_create = true;
       continue;
     }
@@ -331,13 +442,14 @@ asio::awaitable<void> Reconciler::reconcile_vm(std::string key, Instant now) {
       const auto id = parse_vm_id(vm.id);
       instant_access_place = (id ? to_lower(id->subscription) : "") + " " + vm.location;
       if (instant_access_running_[instant_access_place] >= options_.instant_access_in_flight) {
-        tracked.blocked = true;
+        wait_for_place(key, tracked);
         tracked.blocked_on_instant_access = instant_access_place;
         continue;
       }
     }
     start(tracked, key, action, instant_access_place);
   }
+  schedule(key, tracked);
 }
 
 std::optional<Instant> Reconciler::wait_for_hourly_quota(const Action& action, const TargetVm& vm, Instant now) {
@@ -386,7 +498,8 @@ void Reconciler::start(TrackedVm& tracked, const std::string& key, const Action&
                  asio::detached);
 }
 
-void Reconciler::action_ended(const std::string& vm_key_text, const std::string& action_key_text, bool succeeded, Instant now) {
+void Reconciler::action_ended(const std::string& vm_key_text, const std::string& action_key_text, bool succeeded,
+                              store::JobId job, std::string message, Instant now) {
   --stats_.in_flight;
   ++(succeeded ? stats_.actions_succeeded : stats_.actions_failed);
   const auto found = vms_.find(vm_key_text);
@@ -394,14 +507,17 @@ void Reconciler::action_ended(const std::string& vm_key_text, const std::string&
   TrackedVm& tracked = found->second;
   if (const auto ran = tracked.running.find(action_key_text); ran != tracked.running.end()) {
     if (ran->second.kind == ActionKind::create_point) vms_creating_.erase(to_lower(tracked.vm.id));
-    if (on_action_ended) on_action_ended(vm_key_text.substr(0, vm_key_text.find(' ')), tracked.vm.name, ran->second, succeeded);
+    if (on_action_ended) {
+      on_action_ended({vm_key_text.substr(0, vm_key_text.find(' ')), tracked.vm.name, ran->second, succeeded, job, std::move(message)});
+    }
     tracked.running.erase(ran);
   }
   if (const auto place = tracked.instant_access_places.find(action_key_text); place != tracked.instant_access_places.end()) {
     --instant_access_running_[place->second];
     tracked.instant_access_places.erase(place);
   }
-  tracked.dirty = true;
+  mark_dirty(vm_key_text, tracked);
+  ++tracked.actions_ended;
   if (succeeded) {
     tracked.failures.erase(action_key_text);
     tracked.retry_after.erase(action_key_text);

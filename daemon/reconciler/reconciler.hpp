@@ -20,7 +20,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <functional>
+#include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -34,6 +36,8 @@
 
 namespace rpd::reconciler {
 
+struct ObservationQueue;
+
 struct ReconcilerOptions {
   int max_in_flight = 64;
   int creates_per_vm_per_hour = 3;          // azure.quotas: Azure answers 429 beyond it
@@ -41,9 +45,20 @@ struct ReconcilerOptions {
   int instant_access_in_flight = 50;        // azure.quotas, per subscription and region: 409 beyond it
   std::chrono::seconds inventory_every{std::chrono::minutes(10)};  // resource groups gain and lose VMs
   std::chrono::seconds observe_every{std::chrono::minutes(10)};    // points deleted behind the daemon's back
+  int observations_at_once = 32;  // VMs observed concurrently within a step
   std::chrono::seconds first_retry{std::chrono::minutes(1)};
   std::chrono::seconds last_retry{std::chrono::hours(1)};
   PlannerOptions planner;
+};
+
+// An action that ended, for the log.
+struct EndedAction {
+  std::string policy;
+  std::string vm_name;
+  Action action;
+  bool succeeded = false;
+  store::JobId job = 0;  // 0: the intent could not be written
+  std::string message;   // the job's outcome ("" when it succeeded without one)
 };
 
 struct ReconcilerStats {
@@ -70,15 +85,16 @@ class Reconciler {
   // Stops starting actions (SIGTERM); those under way finish.
   void stop_starting() { stopping_ = true; }
   const ReconcilerStats& stats() const { return stats_; }
-  // The notes of the last plan of each VM ("would delete 30 points, ..."), for the log and status.
-  std::vector<std::string> notes() const;
+  // The notes of the plans ("would delete 30 points, ...") that were not there at the VM's plan before,
+  // and the inventory's errors that are new: each once, for the log.
+  std::vector<std::string> take_new_notes();
 
   // Told of every action that ends (the daemon logs it, and steps again sooner).
-  std::function<void(const std::string& policy, const std::string& vm_name, const Action& action, bool succeeded)>
-      on_action_ended;
+  std::function<void(const EndedAction&)> on_action_ended;
 
   // Called by an action's coroutine when it ends (public for that coroutine only).
-  void action_ended(const std::string& vm_key, const std::string& action_key, bool succeeded, Instant now);
+  void action_ended(const std::string& vm_key, const std::string& action_key, bool succeeded, store::JobId job,
+                    std::string message, Instant now);
 
  private:
   struct TrackedVm {
@@ -97,11 +113,22 @@ class Reconciler {
     std::map<std::string, Instant> retry_after;  // action key -> not before
     std::map<std::string, std::string> instant_access_places;  // running create -> "<subscription> <region>"
     std::vector<std::string> notes;
+    long actions_ended = 0;            // an observation taken while one ended is stale
+    bool waits_for_place = false;      // in waiting_for_place_
   };
 
+  static boost::asio::awaitable<void> observation_worker(Reconciler* self, std::shared_ptr<ObservationQueue> queue, Instant now);
   boost::asio::awaitable<void> resume_interrupted_jobs();
   boost::asio::awaitable<void> take_inventory_now(Instant now);
   boost::asio::awaitable<void> reconcile_vm(std::string key, Instant now);
+  // Which VMs a step observes: those marked, those whose time has come, and as many waiting for a free place
+  // as there are places. A step costs what is due, not the number of VMs.
+  std::vector<std::string> take_due(Instant now);
+  bool is_due(const TrackedVm& tracked, Instant now) const;
+  void mark_dirty(const std::string& key, TrackedVm& tracked);
+  void schedule(const std::string& key, const TrackedVm& tracked);
+  void wait_for_place(const std::string& key, TrackedVm& tracked);
+  std::optional<Instant> next_step(Instant now) const;
   void start(TrackedVm& tracked, const std::string& key, const Action& action, const std::string& instant_access_place);
   bool has_free_place(const TrackedVm& tracked) const;
   // When an action over its hourly quota may run; nullopt when it may run now.
@@ -117,6 +144,11 @@ class Reconciler {
   std::map<std::string, std::vector<Instant>> copies_started_;   // copy collection id (lower case) -> its copies
   std::map<std::string, int> instant_access_running_;            // "<subscription> <region>" -> creates running
   std::set<std::string> vms_creating_;                           // VM ids (lower case) with a create running
+  std::set<std::string> due_now_;               // VMs to observe at the next step
+  std::multimap<Instant, std::string> due_at_;  // when VMs come due; an entry may be stale (checked when taken)
+  std::deque<std::string> waiting_for_place_;   // blocked VMs, oldest first
+  std::vector<std::string> new_notes_;
+  bool policies_changed_ = true;                // every VM is planned again after a reload
   std::optional<Instant> inventory_at_;
   std::vector<std::string> inventory_notes_;  // targets that could not be read at the last inventory
   boost::asio::any_io_executor executor_;     // where actions run: the step's own

@@ -1,6 +1,5 @@
 #include "daemon/service/daemon.hpp"
 
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -17,6 +16,7 @@
 
 #include "daemon/azure/azure_connection.hpp"
 #include "daemon/reconciler/reconciler.hpp"
+#include "daemon/service/journal.hpp"
 #include "daemon/service/metrics.hpp"
 #include "daemon/service/metrics_server.hpp"
 #include "daemon/service/scaled_clock.hpp"
@@ -123,7 +123,7 @@ asio::awaitable<void> daemon_loop(Daemon* daemon) {
     if (daemon->reload_requested) reload(*daemon);
     const Instant next = co_await daemon->reconciler.step();
     trim_job_log(*daemon);
-    for (const std::string& note : daemon->reconciler.notes()) spdlog::warn("{}", note);
+    for (const std::string& note : daemon->reconciler.take_new_notes()) spdlog::warn("{}", note);
     if (!ready) {
       daemon->notifier.ready(summary(*daemon));
       spdlog::info("ready: {}", summary(*daemon));
@@ -155,18 +155,10 @@ asio::awaitable<void> daemon_loop(Daemon* daemon) {
   daemon->io.stop();
 }
 
-void set_up_logging(const std::string& level) {
-  auto logger = spdlog::stderr_logger_st("restorepointd");
-  // journald stamps its own time; stderr outside systemd gets one.
-  logger->set_pattern(std::getenv("JOURNAL_STREAM") != nullptr ? "%l: %v" : "%Y-%m-%dT%H:%M:%S%z %l: %v");
-  logger->set_level(spdlog::level::from_str(level));
-  spdlog::set_default_logger(logger);
-}
-
 }  // namespace
 
 int run_daemon(RunOptions options) {
-  set_up_logging("info");
+  set_up_logging(spdlog::level::info);
   const azure::ConnectionEnvironment environment = azure::process_environment();
   ScaledClock clock(options.time_scale);
   options.load.now = std::chrono::floor<std::chrono::seconds>(clock.now());
@@ -204,13 +196,14 @@ int run_daemon(RunOptions options) {
 
   Daemon daemon{io,      clock, reconciler, *connection->http, state.value(), {}, options, loaded.configuration,
                 asio::steady_timer(io), false, false, std::nullopt, {}, std::nullopt};
-  reconciler.on_action_ended = [&daemon](const std::string& policy, const std::string& vm,
-                                         const Action& action, bool succeeded) {
+  reconciler.on_action_ended = [&daemon](const reconciler::EndedAction& ended) {
+    const Action& action = ended.action;
     const std::string what = std::string(to_string(action.kind)) + (action.point_name.empty() ? "" : " " + action.point_name) +
                              (action.region.empty() ? "" : (action.kind == ActionKind::delete_copy ? " in " : " to ") + action.region);
-    ++daemon.counters.actions[{policy, std::string(to_string(action.kind)), succeeded ? "succeeded" : "failed"}];
-    if (succeeded) spdlog::info("policy {} VM {}: {} succeeded ({})", policy, vm, what, action.reason);
-    else spdlog::warn("policy {} VM {}: {} failed: see restorepointd jobs --failed", policy, vm, what);
+    ++daemon.counters.actions[{ended.policy, std::string(to_string(action.kind)), ended.succeeded ? "succeeded" : "failed"}];
+    const LogContext context{ended.policy, ended.vm_name, ended.job};
+    if (ended.succeeded) log_action(spdlog::level::info, context, what + " succeeded (" + action.reason + ")");
+    else log_action(spdlog::level::warn, context, what + " failed: " + ended.message);
     daemon.wake.cancel();
   };
   std::function<std::string()> render = [&daemon, &connection, &state, &clock] {

@@ -226,6 +226,25 @@ TEST_F(ReconcilerTest, ACreateWaitsForAnotherPolicysCreateOnTheSameVm) {
   EXPECT_EQ(reconciler_->stats().actions_failed, 0) << "Azure never refused a concurrent create";
 }
 
+TEST_F(ReconcilerTest, AStepWithNothingDueSendsNothingAndAReloadPlansEveryVmAgain) {
+  policy_name_ = "quiet";
+  Policy policy = daily_tagged(policy_name_);
+  reconciler_->set_policies({policy});
+  for (int i = 0; i < 3; ++i) pass(1s);  // collections, then the caught-up slot, then their ends observed
+  admin("DELETE", "/_emulator/requests", "");
+  const Instant next = pass(1s);
+  EXPECT_EQ(requests().size(), 0u) << boost::json::serialize(requests());
+  EXPECT_GT(next, clock_.now() + 5min) << "the next step is not due at once";
+
+  reconciler_->set_policies({policy});
+  pass(1s);
+  std::size_t observed = 0;
+  for (const auto& request : requests()) {
+    if (std::string(request.at("path").as_string()).find("restorePointCollections/rpc-") != std::string::npos) ++observed;
+  }
+  EXPECT_GE(observed, 2u) << "both VMs read again: " << boost::json::serialize(requests());
+}
+
 // Two VMs with Premium SSD v2 data disks in one subscription and region.
 class InstantAccessQuotaTest : public ReconcilerTest {
  protected:
