@@ -4,13 +4,8 @@
 // rebuilt from Azure without a second point for any slot.
 
 #include <gtest/gtest.h>
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +21,7 @@
 
 #include "core/policy.hpp"
 #include "daemon/store/state_store.hpp"
+#include "tests/e2e/local_process.hpp"
 #include "tests/emulator/emulator_process.hpp"
 #include "tests/emulator/server/test_client.hpp"
 
@@ -35,58 +31,15 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-extern "C" char** environ;
-
-// A condition polled until it holds or the deadline passes. Between two polls the test gives the processor
-// away for 25 ms (poll() on no descriptors): the daemon and the emulator need the machine's two cores more
-// than the test does. Nothing waits for a fixed time: the condition decides, the deadline only fails it.
-bool eventually(const std::function<bool()>& condition, std::chrono::seconds within) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    ::poll(nullptr, 0, 25);
-  }
-  return condition();
-}
+using e2e::eventually;
+using e2e::free_port;
+using e2e::http_get;
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-// A port nothing listens on now (the kernel's choice for a socket bound to port 0).
-unsigned short free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t size = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-// One plain HTTP GET on loopback: the whole answer, or "" when nothing answers.
-std::string http_get(unsigned short port, const std::string& path) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    return "";
-  }
-  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  if (::write(fd, request.data(), request.size()) < 0) return "";
-  std::string answer;
-  char buffer[4096];
-  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) answer.append(buffer, static_cast<std::size_t>(n));
-  ::close(fd);
-  return answer;
 }
 
 class DaemonTest : public ::testing::Test {
@@ -138,16 +91,8 @@ class DaemonTest : public ::testing::Test {
     const std::string binary = RESTOREPOINTD_BINARY;
     const std::string config = directory_ + "/restorepointd.yaml";
     const std::string log = directory_ + "/daemon.log";
-    std::vector<std::string> words = {binary, "--config", config, "run", "--time-scale", "600"};
-    std::vector<char*> argv;
-    for (std::string& word : words) argv.push_back(word.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    ASSERT_EQ(posix_spawn(&daemon_, binary.c_str(), &actions, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&actions);
+    daemon_ = e2e::spawn_logged({binary, "--config", config, "run", "--time-scale", "600"}, log);
+    ASSERT_GT(daemon_, 0);
   }
 
   // The exit status after SIGTERM, or -1 when it did not end in time.
