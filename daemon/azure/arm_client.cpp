@@ -66,8 +66,9 @@ asio::awaitable<Result<ArmResponse, ArmError>> ArmClient::send(ArmRequest reques
   const auto started = clock_.steady_now();
   bool reauthenticated = false;
   for (int attempt = 0;;) {
-    for (milliseconds wait = throttle_.wait_before(subscription, kind, clock_.steady_now()); wait.count() > 0;
-         wait = throttle_.wait_before(subscription, kind, clock_.steady_now())) {
+    // This try's token, in the order of asking; then any pause a 429 began meanwhile.
+    for (milliseconds wait = throttle_.reserve(subscription, kind, clock_.steady_now()); wait.count() > 0;
+         wait = throttle_.pause_remaining(subscription, clock_.steady_now())) {
       co_await clock_.wait_for(wait);
     }
     Result<std::string> token = co_await credential_->token();

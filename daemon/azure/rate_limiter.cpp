@@ -57,6 +57,14 @@ bool TokenBucket::try_take(SteadyTime now) {
   return true;
 }
 
+milliseconds TokenBucket::reserve(SteadyTime now) {
+  refill(now);
+  tokens_ -= 1.0;
+  if (tokens_ >= -kTolerance) return milliseconds{0};
+  const auto wait = static_cast<milliseconds::rep>(std::ceil(-tokens_ / refill_per_second_ * 1000.0 - 1e-6));
+  return milliseconds{std::max<milliseconds::rep>(wait, 1)};
+}
+
 void TokenBucket::limit_tokens(double tokens, SteadyTime now) {
   refill(now);
   tokens_ = std::min(tokens_, std::max(0.0, tokens));
@@ -131,6 +139,19 @@ milliseconds SubscriptionThrottle::wait_before(std::string_view subscription, Re
   TokenBucket& tokens = bucket(subscription, kind, now);
   if (tokens.try_take(now)) return milliseconds{0};
   return tokens.time_until_available(now);
+}
+
+milliseconds SubscriptionThrottle::pause_remaining(std::string_view subscription, SteadyTime now) {
+  auto pause = pauses_.find(lower_ascii(subscription));
+  if (pause == pauses_.end()) return milliseconds{0};
+  if (now < pause->second) return std::max(std::chrono::ceil<milliseconds>(pause->second - now), milliseconds{1});
+  pauses_.erase(pause);
+  return milliseconds{0};
+}
+
+milliseconds SubscriptionThrottle::reserve(std::string_view subscription, RequestKind kind, SteadyTime now) {
+  const milliseconds token = bucket(subscription, kind, now).reserve(now);
+  return std::max(token, pause_remaining(subscription, now));
 }
 
 void SubscriptionThrottle::pause_until(std::string_view subscription, SteadyTime until) {

@@ -11,7 +11,9 @@
 //   }
 //
 // Asking again after the wait (rather than assuming the token is now ours) is what keeps it right when
-// several coroutines wake at once, or when a 429 paused the subscription in the meantime.
+// several coroutines wake at once, or when a 429 paused the subscription in the meantime. The client itself
+// uses reserve(), which hands tokens out in order: with hundreds of requests waiting, asking again would
+// wake all of them for every token.
 // Not thread-safe: the client runs on one io_context thread.
 
 #include <chrono>
@@ -37,6 +39,9 @@ class TokenBucket {
   std::chrono::milliseconds time_until_available(SteadyTime now) const;
   // Takes a token when there is one.
   bool try_take(SteadyTime now);
+  // Takes the next token, now or in the future (the bucket goes into debt): how long until it is there.
+  // Callers that reserve are served in the order they asked, each woken once.
+  std::chrono::milliseconds reserve(SteadyTime now);
   // Lowers the tokens to at most `tokens` (never raises them).
   void limit_tokens(double tokens, SteadyTime now);
 
@@ -91,6 +96,13 @@ class SubscriptionThrottle {
   // 0: go now, a token was taken. Otherwise wait that long and ask again. Subscriptions compare
   // case-insensitively (Azure returns ids in varying case).
   std::chrono::milliseconds wait_before(std::string_view subscription, RequestKind kind, SteadyTime now);
+
+  // Reserves this request's token (see TokenBucket::reserve): how long to wait for it, or for a pause of
+  // the subscription when that is longer. After the wait, only pause_remaining needs asking: the token is
+  // this request's. Many waiting requests then cost one wake-up each, not one per token handed out.
+  std::chrono::milliseconds reserve(std::string_view subscription, RequestKind kind, SteadyTime now);
+  // How long the subscription's pause (a 429) still holds; 0 when there is none.
+  std::chrono::milliseconds pause_remaining(std::string_view subscription, SteadyTime now);
 
   // Azure answered 429: hold every request to this subscription (every kind) until `until`. A later pause
   // extends an earlier one; an earlier one does not shorten it. Other subscriptions are unaffected.

@@ -56,6 +56,29 @@ TEST(TokenBucket, TimeGoingBackwardsCountsAsNoTime) {
   EXPECT_TRUE(bucket.try_take(kStart + 1s));
 }
 
+TEST(TokenBucket, ReservationsAreServedInOrderEachWaitingOnce) {
+  TokenBucket bucket(2, 10, kStart);
+  EXPECT_EQ(bucket.reserve(kStart), 0ms);
+  EXPECT_EQ(bucket.reserve(kStart), 0ms);
+  EXPECT_EQ(bucket.reserve(kStart), 100ms);  // the next token
+  EXPECT_EQ(bucket.reserve(kStart), 200ms);  // the one after: each its own
+  EXPECT_EQ(bucket.reserve(kStart + 50ms), 250ms);
+  EXPECT_FALSE(bucket.try_take(kStart + 300ms)) << "the tokens to come are promised";
+  EXPECT_TRUE(bucket.try_take(kStart + 400ms));
+}
+
+TEST(SubscriptionThrottle, AReservationWaitsForThePauseWhenItIsLonger) {
+  SubscriptionThrottle throttle(ThrottleOptions{.writes = {1, 10}, .writes_per_second = 10});
+  EXPECT_EQ(throttle.reserve(kSubA, RequestKind::write, kStart), 0ms);
+  EXPECT_EQ(throttle.reserve(kSubA, RequestKind::write, kStart), 100ms);
+  throttle.pause_until(kSubA, kStart + 5s);
+  EXPECT_EQ(throttle.reserve(kSubA, RequestKind::write, kStart), 5000ms);
+  EXPECT_EQ(throttle.pause_remaining(kSubA, kStart + 4s), 1000ms);
+  EXPECT_EQ(throttle.pause_remaining(kSubA, kStart + 5s), 0ms);
+  EXPECT_EQ(throttle.paused_until(kSubA), std::nullopt);
+  EXPECT_EQ(throttle.reserve(kSubB, RequestKind::write, kStart), 0ms) << "another subscription is not held";
+}
+
 TEST(TokenBucket, RejectsBrokenConfiguration) {
   EXPECT_THROW(TokenBucket(0, 1, kStart), std::invalid_argument);
   EXPECT_THROW(TokenBucket(10, 0, kStart), std::invalid_argument);

@@ -11,6 +11,7 @@
 //
 // The figures are printed, never judged: CTest runs it once on 100 VMs as a smoke test.
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -69,7 +70,7 @@ long points_made(const std::string& database) {
   try {
     SQLite::Database db(database, SQLite::OPEN_READONLY);
     db.setBusyTimeout(5000);
-    return db.execAndGet("SELECT count(*) FROM restore_points_view WHERE kind = 'local' AND state = 'succeeded'").getInt64();
+    return db.execAndGet("SELECT count(*) FROM restore_points WHERE kind = 'local' AND state = 'succeeded'").getInt64();
   } catch (const SQLite::Exception&) {
     return 0;  // not created yet
   }
@@ -143,7 +144,11 @@ int run(const Options& options) {
   // Every VM's point; a minute of wall time per 100 VMs at most, then it is reported as it stands.
   const auto deadline = std::chrono::seconds(120 + options.vms * 60 / 100);
   long made = 0;
-  const bool all = rpd::e2e::eventually([&] { return (made = points_made(dir + "/state.db")) >= options.vms; }, deadline);
+  // Read twice a second: the count must not take the cores the daemon and the emulator share.
+  bool all = false;
+  for (const auto until = Clock::now() + deadline; !all && Clock::now() < until; ::poll(nullptr, 0, 500)) {
+    all = (made = points_made(dir + "/state.db")) >= options.vms;
+  }
   const double wall = std::chrono::duration<double>(Clock::now() - started).count();
   const double cpu = rpd::bench::cpu_seconds(daemon);
   const long peak_kib = proc_status(daemon, "VmHWM");
