@@ -168,7 +168,7 @@ bool Reconciler::is_due(const TrackedVm& tracked, Instant now) const {
   if (tracked.policy == nullptr || !tracked.present) return false;
   const bool retry_due = std::any_of(tracked.retry_after.begin(), tracked.retry_after.end(),
                                      [&](const auto& retry) { return now >= retry.second; });
-  return tracked.dirty || !tracked.observed || now >= tracked.observed_at + options_.observe_every ||
+  return tracked.dirty || !tracked.observed || now >= tracked.observed_at + refresh_every() ||
          (tracked.wake && now >= *tracked.wake) || retry_due || (tracked.blocked && has_free_place(tracked));
 }
 
@@ -178,14 +178,19 @@ std::vector<std::string> Reconciler::take_due(Instant now) {
     const auto found = vms_.find(key);
     if (found != vms_.end() && is_due(found->second, now)) due.insert(key);
   };
-  for (const std::string& key : due_now_) take(key);
-  due_now_.clear();
-  while (!due_at_.empty() && due_at_.begin()->first <= now) {
+  // At most vms_per_step: a step stays short (the daemon notifies systemd, reloads and stops between two),
+  // and what is left is due at once at the next.
+  const auto room = [&] { return static_cast<int>(due.size()) < options_.vms_per_step; };
+  while (!due_now_.empty() && room()) {
+    take(*due_now_.begin());
+    due_now_.erase(due_now_.begin());
+  }
+  while (!due_at_.empty() && due_at_.begin()->first <= now && room()) {
     take(due_at_.begin()->second);
     due_at_.erase(due_at_.begin());
   }
   int free = options_.max_in_flight - stats_.in_flight;
-  for (std::size_t n = waiting_for_place_.size(); n > 0 && free > 0; --n) {
+  for (std::size_t n = waiting_for_place_.size(); n > 0 && free > 0 && room(); --n) {
     const std::string key = std::move(waiting_for_place_.front());
     waiting_for_place_.pop_front();
     const auto found = vms_.find(key);
@@ -207,7 +212,7 @@ std::vector<std::string> Reconciler::take_due(Instant now) {
 std::optional<Instant> Reconciler::next_step(Instant now) const {
   std::optional<Instant> next = *inventory_at_ + options_.inventory_every;
   if (!due_now_.empty()) return now;
-  if (!due_at_.empty()) earliest(next, due_at_.begin()->first);
+  if (!due_at_.empty()) earliest(next, std::max(now, due_at_.begin()->first));
   if (stats_.in_flight < options_.max_in_flight) {
     for (const std::string& key : waiting_for_place_) {
       const auto found = vms_.find(key);
@@ -222,8 +227,13 @@ void Reconciler::mark_dirty(const std::string& key, TrackedVm& tracked) {
   due_now_.insert(key);
 }
 
+std::chrono::seconds Reconciler::refresh_every() const {
+  const auto spread = std::chrono::seconds(static_cast<long long>(static_cast<double>(vms_.size()) / options_.refresh_reads_per_second));
+  return std::max(options_.observe_every, spread);
+}
+
 void Reconciler::schedule(const std::string& key, const TrackedVm& tracked) {
-  std::optional<Instant> at = tracked.observed_at + options_.observe_every;
+  std::optional<Instant> at = tracked.observed_at + refresh_every();
   earliest(at, tracked.wake);
   for (const auto& [action, retry] : tracked.retry_after) earliest(at, retry);
   due_at_.emplace(*at, key);

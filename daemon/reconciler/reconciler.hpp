@@ -45,7 +45,12 @@ struct ReconcilerOptions {
   int instant_access_in_flight = 50;        // azure.quotas, per subscription and region: 409 beyond it
   std::chrono::seconds inventory_every{std::chrono::minutes(10)};  // resource groups gain and lose VMs
   std::chrono::seconds observe_every{std::chrono::minutes(10)};    // points deleted behind the daemon's back
+  // ... but the periodic refresh of all VMs together reads at most this often a second (a tenth of Azure's
+  // 25 reads/s): 10,000 VMs are each refreshed every 67 minutes instead of every 10. Due slots, actions'
+  // ends and retries are observed when they come, whatever this says.
+  double refresh_reads_per_second = 2.5;
   int observations_at_once = 32;  // VMs observed concurrently within a step
+  int vms_per_step = 256;         // the most VMs one step plans; the rest are due at once at the next
   std::chrono::seconds first_retry{std::chrono::minutes(1)};
   std::chrono::seconds last_retry{std::chrono::hours(1)};
   PlannerOptions planner;
@@ -129,6 +134,7 @@ class Reconciler {
   void schedule(const std::string& key, const TrackedVm& tracked);
   void wait_for_place(const std::string& key, TrackedVm& tracked);
   std::optional<Instant> next_step(Instant now) const;
+  std::chrono::seconds refresh_every() const;  // observe_every, or longer with many VMs
   void start(TrackedVm& tracked, const std::string& key, const Action& action, const std::string& instant_access_place);
   bool has_free_place(const TrackedVm& tracked) const;
   // When an action over its hourly quota may run; nullopt when it may run now.

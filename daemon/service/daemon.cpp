@@ -116,8 +116,19 @@ asio::awaitable<void> sleep_until_woken(Daemon* daemon, milliseconds at_most) {
   co_await daemon->wake.async_wait(asio::redirect_error(asio::use_awaitable, cancelled));
 }
 
+// WATCHDOG=1 from a timer of its own, every half of WatchdogSec: it shows that the event loop runs. A step
+// may rightly wait minutes for Azure (a 429 pause, a slow long-running operation), which is not a hang.
+asio::awaitable<void> watchdog_loop(Daemon* daemon, milliseconds every) {
+  asio::steady_timer timer(daemon->io);
+  while (true) {
+    daemon->notifier.watchdog();
+    timer.expires_after(every);
+    boost::system::error_code ignored;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+}
+
 asio::awaitable<void> daemon_loop(Daemon* daemon) {
-  const auto watchdog = daemon->notifier.watchdog_interval();
   bool ready = false;
   while (!daemon->stopping) {
     if (daemon->reload_requested) reload(*daemon);
@@ -131,10 +142,8 @@ asio::awaitable<void> daemon_loop(Daemon* daemon) {
     } else {
       daemon->notifier.status(summary(*daemon));
     }
-    if (watchdog) daemon->notifier.watchdog();
     if (daemon->stopping || daemon->reload_requested) continue;
-    milliseconds sleep = std::min(daemon->clock.real_time_until(std::chrono::system_clock::time_point(next)), longest_sleep);
-    if (watchdog) sleep = std::min(sleep, *watchdog);
+    const milliseconds sleep = std::min(daemon->clock.real_time_until(std::chrono::system_clock::time_point(next)), longest_sleep);
     co_await sleep_until_woken(daemon, sleep);
   }
 
@@ -233,6 +242,7 @@ int run_daemon(RunOptions options) {
   }
   asio::signal_set signals(io, SIGHUP, SIGTERM, SIGINT);
   signals.async_wait([&daemon, &signals](const boost::system::error_code& e, int n) { on_signal(&daemon, &signals, e, n); });
+  if (const auto watchdog = daemon.notifier.watchdog_interval()) asio::co_spawn(io, watchdog_loop(&daemon, *watchdog), asio::detached);
   asio::co_spawn(io, daemon_loop(&daemon), asio::detached);
   io.run();
   return 0;

@@ -5,11 +5,14 @@
 
 #include <gtest/gtest.h>
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -18,6 +21,7 @@
 #include <sstream>
 
 #include <boost/json.hpp>
+#include <cstring>
 
 #include "core/policy.hpp"
 #include "daemon/store/state_store.hpp"
@@ -87,11 +91,11 @@ class DaemonTest : public ::testing::Test {
     }
   }
 
-  void start_daemon() {
+  void start_daemon(std::vector<std::string> environment = {}) {
     const std::string binary = RESTOREPOINTD_BINARY;
     const std::string config = directory_ + "/restorepointd.yaml";
     const std::string log = directory_ + "/daemon.log";
-    daemon_ = e2e::spawn_logged({binary, "--config", config, "run", "--time-scale", "600"}, log);
+    daemon_ = e2e::spawn_logged({binary, "--config", config, "run", "--time-scale", "600"}, log, std::move(environment));
     ASSERT_GT(daemon_, 0);
   }
 
@@ -218,6 +222,40 @@ TEST_F(DaemonTest, KilledAtManyMomentsItNeitherLosesNorRepeatsAPoint) {
     const std::string vm = collection.substr(4, 5);  // rpc-web01-web
     for (const std::string& name : names) EXPECT_TRUE(known.contains(name + " " + vm)) << name << " in " << collection << " is not in the database";
   }
+}
+
+// systemd's side of the notify protocol: a datagram socket named by NOTIFY_SOCKET, WatchdogSec= as
+// WATCHDOG_USEC. The daemon says READY=1 with a STATUS= once it has planned, pings the watchdog every half
+// of the interval from its own timer, says RELOADING=1 then READY=1 around a SIGHUP, and STOPPING=1.
+TEST_F(DaemonTest, TellsSystemdWhenItIsReadyReloadsAndStopsAndFeedsTheWatchdog) {
+  const std::string path = directory_ + "/notify";
+  const int socket = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  ASSERT_LT(path.size(), sizeof address.sun_path);
+  std::strcpy(address.sun_path, path.c_str());
+  ASSERT_EQ(::bind(socket, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  std::vector<std::string> said;
+  const auto heard = [&](const std::string& what) {
+    char datagram[4096];
+    for (ssize_t n; (n = ::recv(socket, datagram, sizeof datagram, 0)) > 0;) said.emplace_back(datagram, static_cast<std::size_t>(n));
+    return std::count_if(said.begin(), said.end(), [&](const std::string& s) { return s.find(what) != std::string::npos; });
+  };
+
+  start_daemon({"NOTIFY_SOCKET=" + path, "WATCHDOG_USEC=400000"});
+  ASSERT_TRUE(eventually([&] { return heard("READY=1\nSTATUS=1 policies, ") == 1; }, 30s)) << read_file(directory_ + "/daemon.log");
+  ASSERT_TRUE(eventually([&] { return heard("WATCHDOG=1") >= 5; }, 30s)) << "every 200 ms";
+
+  ::kill(daemon_, SIGHUP);
+  ASSERT_TRUE(eventually([&] { return heard("READY=1") == 2; }, 30s));
+  const auto reloading = std::find(said.begin(), said.end(), "RELOADING=1");
+  ASSERT_NE(reloading, said.end());
+  EXPECT_TRUE(std::find_if(reloading, said.end(), [](const std::string& s) { return s.starts_with("READY=1"); }) != said.end())
+      << "READY=1 after RELOADING=1";
+
+  EXPECT_EQ(stop_daemon(), 0);
+  EXPECT_EQ(heard("STOPPING=1"), 1);
+  ::close(socket);
 }
 
 TEST_F(DaemonTest, SigtermDuringCreatesLetsThemFinish) {

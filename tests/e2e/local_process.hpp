@@ -65,17 +65,22 @@ inline std::string http_get(unsigned short port, const std::string& path) {
   return answer;
 }
 
-// Starts `words` (the program first) with stdout on /dev/null and stderr appended to `log`; -1 on failure.
-inline pid_t spawn_logged(std::vector<std::string> words, const std::string& log) {
+// Starts `words` (the program first) with stdout on /dev/null, stderr appended to `log`, and this process's
+// environment plus `environment` ("NAME=value"); -1 on failure.
+inline pid_t spawn_logged(std::vector<std::string> words, const std::string& log, std::vector<std::string> environment = {}) {
   std::vector<char*> argv;
   for (std::string& word : words) argv.push_back(word.data());
   argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (char** variable = environ; *variable != nullptr; ++variable) envp.push_back(*variable);
+  for (std::string& variable : environment) envp.push_back(variable.data());
+  envp.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   pid_t pid = -1;
-  const int failed = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  const int failed = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   return failed == 0 ? pid : -1;
 }
