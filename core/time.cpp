@@ -96,6 +96,18 @@ Result<TimeZone> find_time_zone(std::string_view name) {
   }
 }
 
+std::optional<std::string> time_zone_database_problem() {
+  try {
+    (void)date::get_tzdb();
+    (void)date::locate_zone("UTC");  // an empty /usr/share/zoneinfo loads as an empty database
+    return std::nullopt;
+  } catch (const std::exception& failure) {
+    std::string why = failure.what();
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();  // date's ends in a newline
+    return "the time zone database cannot be read (" + why + "): install Debian's tzdata (/usr/share/zoneinfo)";
+  }
+}
+
 TimeZone utc_zone() {
   static const TimeZone zone = date::locate_zone("UTC");
   return zone;

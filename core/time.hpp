@@ -2,6 +2,7 @@
 // Instants, their ISO 8601 form, and time zones. Core code never reads a clock: "now" is always a parameter.
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,5 +30,8 @@ Result<Instant> parse_timestamp(std::string_view text);
 using TimeZone = const date::time_zone*;
 Result<TimeZone> find_time_zone(std::string_view name);
 TimeZone utc_zone();
+// Why the time zone database cannot be read (tzdata not installed), or nullopt when it can. Every command
+// needs it; without it the date library would throw from deep inside the first schedule.
+std::optional<std::string> time_zone_database_problem();
 
 }  // namespace rpd

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <optional>
 
+#include "core/time.hpp"
 #include "daemon/commands/calendar_command.hpp"
 #include "daemon/commands/demo_command.hpp"
 #include "daemon/commands/plan_command.hpp"
@@ -144,6 +145,10 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
+  if (const auto problem = rpd::time_zone_database_problem()) {
+    std::cerr << "restorepointd: " << *problem << '\n';
+    return 1;
+  }
   if (*run) {
     run_options.config_path = config_path;
     run_options.load = load_options();
