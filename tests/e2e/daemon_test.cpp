@@ -196,6 +196,40 @@ TEST_F(DaemonTest, ADeletedDatabaseIsRebuiltFromAzureWithoutASecondPointForASlot
   }
 }
 
+
+TEST_F(DaemonTest, APointDeletedBehindItsBackIsNoticedAndForgotten) {
+  start_daemon();
+  ASSERT_TRUE(eventually([&] { return every_vm_has(2); }, 60s)) << read_file(directory_ + "/daemon.log");
+  // Someone deletes web01's oldest point with the Azure CLI, say.
+  const std::string collection = "rpc-web01-web";
+  std::vector<std::string> names = points_in_azure()[collection];
+  ASSERT_FALSE(names.empty());
+  std::sort(names.begin(), names.end());
+  const std::string gone = names.front();
+  emulator::HttpsTestClient admin(emulator_->ca_pem(), emulator_->https_port());
+  const auto token = boost::json::parse(admin.request("POST", "/_emulator/token", R"({"client_id":"11111111-1111-4111-8111-111111111111"})").body);
+  const std::string path = "/subscriptions/3f2b6a7c-1d4e-4f5a-9b8c-7d6e5f4a3b2c/resourceGroups/prod/providers/"
+                           "Microsoft.Compute/restorePointCollections/" + collection + "/restorePoints/" + gone +
+                           "?api-version=2025-04-01";
+  const auto deleted = admin.request("DELETE", path, "", {{"Authorization", "Bearer " + std::string(token.at("access_token").as_string())}});
+  ASSERT_LT(deleted.status, 300) << deleted.body;
+
+  const auto known = [&] {
+    auto state = store::StateStore::open_read_only(directory_ + "/state.db");
+    if (!state) return true;
+    const auto points = state.value().points("web", "/subscriptions/3f2b6a7c-1d4e-4f5a-9b8c-7d6e5f4a3b2c/resourceGroups/prod/"
+                                                    "providers/Microsoft.Compute/virtualMachines/web01");
+    return !points || std::any_of(points->begin(), points->end(), [&](const auto& p) { return p.name == gone; });
+  };
+  ASSERT_TRUE(eventually([&] { return !known(); }, 60s)) << gone << " is still in the database";
+  EXPECT_EQ(stop_daemon(), 0);
+  auto state = store::StateStore::open_read_only(directory_ + "/state.db");
+  ASSERT_TRUE(state.ok());
+  store::JobLogFilter failed;
+  failed.failed_only = true;
+  EXPECT_TRUE(state.value().job_log(failed)->empty()) << "nothing tried on the point that is gone";
+}
+
 TEST_F(DaemonTest, KilledAtManyMomentsItNeitherLosesNorRepeatsAPoint) {
   // Kill -9 after the 1st, 2nd, ... 12th request of each run: during inventories, PUTs, polls and deletes.
   for (int round = 1; round <= 12; ++round) {
