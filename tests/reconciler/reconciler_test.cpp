@@ -60,6 +60,17 @@ class ReconcilerTest : public ReconcilerFixture {
     return out;
   }
 
+  // web01 alone, a slot every 20 minutes, nothing pruned: quotas of an hour come into play.
+  Policy web01_every_20_minutes(std::string name) {
+    policy_name_ = name;
+    Policy policy = daily_tagged(std::move(name));
+    policy.schedule.schedule = Schedule::every(20min).value();
+    policy.retention = {};
+    policy.targets.resource_groups.clear();
+    policy.targets.vms = {parse_vm_id(vm_id("web01")).value()};
+    return policy;
+  }
+
   // When each action of a kind started, oldest first, from the job log.
   std::vector<Instant> started(const std::string& action) {
     std::vector<Instant> out;
@@ -163,24 +174,15 @@ TEST_F(ReconcilerTest, CreatesOnAVmStayWithinTheQuotaPerHour) {
   ReconcilerOptions options;
   options.creates_per_vm_per_hour = 1;
   reconciler_ = std::make_unique<Reconciler>(*compute_, *state_, clock_, options);
-  policy_name_ = "quota";
-  Policy policy = daily_tagged(policy_name_);
-  policy.schedule.schedule = Schedule::every(20min).value();
-  policy.retention = {};
-  policy.targets.resource_groups.clear();
-  policy.targets.vms = {parse_vm_id(vm_id("web01")).value()};
-  reconciler_->set_policies({policy});
-  const auto creates = [&] {
-    const auto rows = state_->job_log({}).value();
-    return std::count_if(rows.begin(), rows.end(), [](const auto& r) { return r.action == "create" && r.state == store::JobState::running; });
-  };
+  reconciler_->set_policies({web01_every_20_minutes("quota")});
+  const auto creates = [&] { return started("create").size(); };
   pass(1s);  // the collection
   pass(1s);  // the slot due at once
-  ASSERT_EQ(creates(), 1);
+  ASSERT_EQ(creates(), 1u);
   for (int i = 0; i < 5; ++i) pass(10min);  // two more slots come due within the hour
-  EXPECT_EQ(creates(), 1) << "the quota holds them";
+  EXPECT_EQ(creates(), 1u) << "the quota holds them";
   pass(10min);
-  EXPECT_EQ(creates(), 2) << "an hour after the first: the latest slot";
+  EXPECT_EQ(creates(), 2u) << "an hour after the first: the latest slot";
   EXPECT_EQ(reconciler_->stats().actions_failed, 0);
 }
 
@@ -188,12 +190,7 @@ TEST_F(ReconcilerTest, CopiesIntoACollectionStayWithinTheQuotaPerHour) {
   ReconcilerOptions options;
   options.copies_per_collection_per_hour = 1;
   reconciler_ = std::make_unique<Reconciler>(*compute_, *state_, clock_, options);
-  policy_name_ = "copyquota";
-  Policy policy = daily_tagged(policy_name_);
-  policy.schedule.schedule = Schedule::every(20min).value();
-  policy.retention = {};
-  policy.targets.resource_groups.clear();
-  policy.targets.vms = {parse_vm_id(vm_id("web01")).value()};
+  Policy policy = web01_every_20_minutes("copyquota");
   CopyRule copy;
   copy.region = "northeurope";
   copy.resource_group = parse_resource_group_id(subscription + "/resourceGroups/dr").value();
