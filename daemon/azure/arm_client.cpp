@@ -114,7 +114,7 @@ asio::awaitable<Result<ArmResponse, ArmError>> ArmClient::send(ArmRequest reques
     const bool throttled = answer && answer->status == 429;
     const auto delay = retry_.next_delay(attempt, server_wait, random_unit());
     if (throttled) {
-      // The whole subscription waits, this request with it (through wait_before above), also when this
+      // The whole subscription waits, this request with it (through pause_remaining above), also when this
       // request gives up: the others must not run into the same 429.
       ++stats_.throttled;
       if (delay) throttle_.pause_until(subscription, clock_.steady_now() + *delay);

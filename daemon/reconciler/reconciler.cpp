@@ -428,6 +428,9 @@ asio::awaitable<void> Reconciler::reconcile_vm(std::string key, Instant now) {
   if (plan.slot_already_made && (!handled || *plan.slot_already_made > *handled)) handled = plan.slot_already_made;
   (void)state_.set_schedule_state(policy.name, vm.id, handled, plan.next_wake);
 
+  // A retry whose time has come is this plan's to start, or to forget: kept past its time, a retry of an
+  // action the plan no longer wants (a slot overtaken by the next) would keep the VM due at every step.
+  std::erase_if(tracked.retry_after, [&](const auto& retry) { return retry.second <= now; });
   for (const Action& action : plan.actions) {
     const std::string key_text = action_key(action);
     if (tracked.running.contains(key_text)) continue;

@@ -242,6 +242,26 @@ TEST_F(ReconcilerTest, AStepWithNothingDueSendsNothingAndAReloadPlansEveryVmAgai
   EXPECT_GE(observed, 2u) << "both VMs read again: " << boost::json::serialize(requests());
 }
 
+
+TEST_F(ReconcilerTest, ARetryThePlanNoLongerWantsDoesNotKeepTheVmDue) {
+  policy_name_ = "overtaken";
+  Policy policy = daily_tagged(policy_name_);
+  policy.targets.resource_groups.clear();
+  policy.targets.vms = {parse_vm_id(vm_id("web01")).value()};
+  reconciler_->set_policies({policy});
+  fault({{"method", "PUT"}, {"path_contains", "/restorePoints/"}, {"status", 400}, {"code", "BadRequest"}, {"count", 1}});
+  pass(1s);  // the collection
+  pass(1s);  // the slot's create fails: tried again in a minute
+  ASSERT_EQ(reconciler_->stats().actions_failed, 1);
+  pass(4h);  // the next slot overtakes it, and is made
+  pass(1s);
+  ASSERT_EQ(started("create").size(), 2u);
+  admin("DELETE", "/_emulator/requests", "");
+  const Instant next = pass(1s);
+  EXPECT_EQ(requests().size(), 0u) << boost::json::serialize(requests());
+  EXPECT_GT(next, clock_.now() + 5min);
+}
+
 // Two VMs with Premium SSD v2 data disks in one subscription and region.
 class InstantAccessQuotaTest : public ReconcilerTest {
  protected:
